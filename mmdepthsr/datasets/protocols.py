@@ -1,0 +1,36 @@
+"""Protocol constants: the one place where camera, crop and cap facts live.
+
+Sources are the reference notes on datasets (NYU Depth v2, KITTI) and the
+evaluation code the literature uses (BTS, the MDE toolbox).
+"""
+
+#: NYU Depth v2 RGB camera intrinsics (fx, fy, cx, cy) of the 480 x 640
+#: frames, used by every published NYU pipeline.
+NYU_INTRINSICS = (518.8579, 519.4696, 325.5824, 253.7362)
+NYU_IMAGE_SHAPE = (480, 640)
+
+#: NYU "Eigen crop": rows 45:471, cols 41:601 of the 480 x 640 ground truth,
+#: in the 0-based half-open Python convention of BTS / the MDE toolbox
+#: (426 x 560 pixels). Only defined for 480 x 640 maps.
+EIGEN_NYU_CROP = (45, 471, 41, 601)
+
+#: KITTI crops as fractions (top, bottom, left, right) of the ground-truth
+#: height and width. Garg et al. 2016 and the Eigen 2014 crop as used by
+#: monodepth / BTS ("found by trial and error to reproduce Eigen NIPS14").
+GARG_CROP_FRACTIONS = (0.40810811, 0.99189189, 0.03594771, 0.96405229)
+EIGEN_KITTI_CROP_FRACTIONS = (0.3324324, 0.91351351, 0.0359477, 0.96405229)
+
+#: Depth caps (metres) of the common protocols.
+NYU_DEPTH_RANGE = (1e-3, 10.0)
+KITTI_DEPTH_RANGE = (1e-3, 80.0)
+
+#: Every PixelData-like map a transform may carry, and how it is resampled:
+#: 'image' (bilinear), 'depth' (nearest, keeps holes), 'label' (nearest),
+#: 'normal' (nearest, then re-oriented by rotations/flips).
+DENSE_KEYS = dict(
+    img='image',
+    gt_depth='depth',
+    lr_depth='depth',
+    gt_sem_seg='label',
+    gt_normal='normal',
+)

@@ -1,0 +1,3 @@
+from .base import BaseDenseEstimator
+
+__all__ = ['BaseDenseEstimator']
