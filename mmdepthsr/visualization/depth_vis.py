@@ -286,14 +286,10 @@ def make_panel(
     return panel
 
 
-def save_image(
-    path: Union[str, os.PathLike], rgb: Union[np.ndarray, str]
-) -> None:
+def save_image(path: Union[str, os.PathLike], rgb: np.ndarray) -> None:
     """Write an RGB image as PNG (or any format cv2 knows by extension).
 
-    Parent folders are created. For symmetry with ``mmcv.imwrite(img,
-    path)`` the two arguments may also be given in the order
-    ``(rgb, path)``.
+    Parent folders are created.
 
     Args:
         path (str | os.PathLike): Output file.
@@ -303,10 +299,6 @@ def save_image(
     Raises:
         OSError: If the file could not be written.
     """
-    if isinstance(rgb, (str, os.PathLike)) and not isinstance(
-        path, (str, os.PathLike)
-    ):
-        path, rgb = rgb, path
     path = os.fspath(path)
     image = _as_rgb(rgb, f'save_image: the image for {path!r}')
     parent = osp.dirname(osp.abspath(path))

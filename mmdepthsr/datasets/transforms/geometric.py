@@ -755,8 +755,19 @@ class RandomRotate(BaseTransform):
             else:
                 value = _gather(value, index, inside, _FILL[kind])
                 if kind == 'normal':
-                    flat = value.reshape(-1, 3).astype(np.float32)
-                    value = (flat @ rot.T).reshape(value.shape)
+                    # Three multiply-adds per channel rather than a matrix
+                    # product: numpy's BLAS would spin up threads that
+                    # starve DataLoader workers.
+                    value = value.astype(np.float32)
+                    value = np.stack(
+                        [
+                            rot[i, 0] * value[..., 0]
+                            + rot[i, 1] * value[..., 1]
+                            + rot[i, 2] * value[..., 2]
+                            for i in range(3)
+                        ],
+                        axis=-1,
+                    )
                 results[key] = value
         return results
 
