@@ -1,0 +1,24 @@
+from .config_validation import (
+    VALID_TOP_LEVEL_KEYS,
+    ConfigValidationError,
+    validate_config,
+)
+from .dump_predictions_hook import DumpPredictionsHook
+from .optim_wrappers import CPUAutocastOptimWrapper, configure_amp
+from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
+from .runner import DenseRunner
+from .visualization_hook import DenseVisualizationHook
+
+__all__ = [
+    'ConfigValidationError',
+    'VALID_TOP_LEVEL_KEYS',
+    'validate_config',
+    'CPUAutocastOptimWrapper',
+    'configure_amp',
+    'RNGStateHook',
+    'get_rng_state',
+    'set_rng_state',
+    'DenseRunner',
+    'DumpPredictionsHook',
+    'DenseVisualizationHook',
+]

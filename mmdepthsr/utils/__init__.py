@@ -1,3 +1,22 @@
+from .checkpoint import (
+    UntrustedCheckpointError,
+    is_checkpoint_loading_trusted,
+    load_checkpoint,
+    strip_checkpoint,
+    torch_load_checkpoint,
+    trusted_checkpoint_loading,
+)
+from .dist import init_distributed, setup_distributed
 from .setup_env import register_all_modules
 
-__all__ = ['register_all_modules']
+__all__ = [
+    'register_all_modules',
+    'UntrustedCheckpointError',
+    'is_checkpoint_loading_trusted',
+    'load_checkpoint',
+    'strip_checkpoint',
+    'torch_load_checkpoint',
+    'trusted_checkpoint_loading',
+    'init_distributed',
+    'setup_distributed',
+]

@@ -1,0 +1,29 @@
+# Runtime defaults shared by every mmdepthsr config (MMEngine Runner).
+default_scope = 'mmdepthsr'
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # tools/train.py switches to gloo on machines without CUDA.
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+# Saves/restores the Python, numpy and torch generator states in
+# checkpoints, so that a resumed run replays an uninterrupted one.
+custom_hooks = [dict(type='RNGStateHook')]
+randomness = dict(seed=0)
+# DenseRunner loads resume / load_from checkpoints as trusted under
+# torch >= 2.6 (see mmdepthsr/utils/checkpoint.py).
+runner_type = 'DenseRunner'
