@@ -1,4 +1,5 @@
 """Shared pytest set-up: every test runs with the mmdepthsr default scope."""
+
 import pytest
 
 from mmdepthsr.utils import register_all_modules

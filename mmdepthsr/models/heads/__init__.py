@@ -1,0 +1,3 @@
+from .eigen_heads import EigenCoarseHead, EigenFineHead
+
+__all__ = ['EigenCoarseHead', 'EigenFineHead']

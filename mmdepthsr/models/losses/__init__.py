@@ -1,0 +1,3 @@
+from .scale_invariant_loss import EIGEN_LOG_DEPTH_SCALE, ScaleInvariantLogLoss
+
+__all__ = ['EIGEN_LOG_DEPTH_SCALE', 'ScaleInvariantLogLoss']
