@@ -1,0 +1,229 @@
+"""Test a trained model: metric table, results JSON, predictions, panels.
+
+Examples::
+
+    python tools/test.py CONFIG CHECKPOINT
+    python tools/test.py CONFIG CHECKPOINT --work-dir work_dirs/eval
+    python tools/test.py CONFIG CHECKPOINT --out preds.pkl --show-dir vis/
+    python tools/test.py CONFIG CHECKPOINT --cfg-options \
+        test_evaluator.crop=eigen_nyu
+    bash tools/dist_test.sh CONFIG CHECKPOINT 8               # torchrun
+
+Outputs:
+
+- stdout: a header table (config, checkpoint, the protocol of each metric)
+  and the metric table (one row per key);
+- ``<work_dir>/test_<timestamp>.json``: ``metrics``, ``protocol`` (per
+  metric class), ``checkpoint``, ``config``, ``time``, ``num_samples``;
+- ``--out FILE.pkl``: one dict per test sample, in dataset order, with
+  ``img_path``, ``sample_idx``, ``ori_shape``, ``img_shape`` and every
+  ``pred_*`` map as a ``(C, H, W)`` numpy array at the ground truth's size
+  (:class:`~mmdepthsr.engine.dump_predictions_hook.DumpPredictionsHook`;
+  read it back with ``mmengine.load``);
+- ``--show-dir DIR``: one PNG per test sample, ``RGB | prediction | ground
+  truth | error``
+  (:class:`~mmdepthsr.engine.visualization_hook.DenseVisualizationHook`).
+"""
+
+import argparse
+import datetime
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
+from mmengine.fileio import dump
+from terminaltables import AsciiTable
+
+from mmdepthsr.engine import (
+    ConfigValidationError,
+    DenseVisualizationHook,
+    DumpPredictionsHook,
+    validate_config,
+)
+from mmdepthsr.registry import RUNNERS
+from mmdepthsr.utils import register_all_modules, setup_distributed
+from mmdepthsr.utils.dist import LAUNCHERS
+
+VIS_HOOK = DenseVisualizationHook.__name__
+DUMP_HOOK = DumpPredictionsHook.__name__
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a dense predictor'
+    )
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir for logs and the results JSON (default: the '
+        "config's work_dir, else ./work_dirs/<config name>)",
+    )
+    parser.add_argument(
+        '--out',
+        help='dump the predictions of every test sample to this .pkl file',
+    )
+    parser.add_argument(
+        '--show-dir',
+        help='write one RGB | prediction | ground truth | error PNG per '
+        'test sample into this dir',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs, e.g. '
+        'test_evaluator.crop=eigen_nyu',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=LAUNCHERS,
+        default='none',
+        help='job launcher',
+    )
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or
+    # --local_rank; torchrun sets LOCAL_RANK instead.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def add_visualization_hook(cfg, show_dir: str) -> None:
+    """Draw every test sample into ``show_dir``.
+
+    A ``DenseVisualizationHook`` already in ``default_hooks.visualization``
+    or ``custom_hooks`` is switched on; otherwise one is added.
+    """
+    settings = dict(draw=True, interval=1, out_dir=show_dir)
+    default_hooks = cfg.get('default_hooks') or {}
+    vis = default_hooks.get('visualization')
+    if vis is not None and vis.get('type') == VIS_HOOK:
+        vis.update(settings)
+        return
+    hooks = list(cfg.get('custom_hooks') or [])
+    for hook in hooks:
+        if hook.get('type') == VIS_HOOK:
+            hook.update(settings)
+            break
+    else:
+        hooks.append(dict(type=VIS_HOOK, **settings))
+    cfg.custom_hooks = hooks
+
+
+def build_config(args) -> tuple:
+    """Load, override and check the config; start the process group.
+
+    Returns:
+        tuple: ``(cfg, notes)`` where ``notes`` are sentences to log.
+    """
+    if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out must be a .pkl file, got {args.out}')
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join(
+            './work_dirs', osp.splitext(osp.basename(args.config))[0]
+        )
+
+    # DenseRunner loads `load_from` as a trusted checkpoint (torch >= 2.6
+    # refuses MMEngine's own checkpoints weights-only).
+    cfg.setdefault('runner_type', 'DenseRunner')
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+
+    if args.show_dir is not None:
+        add_visualization_hook(cfg, args.show_dir)
+    if args.out is not None:
+        hooks = list(cfg.get('custom_hooks') or [])
+        hooks.append(dict(type=DUMP_HOOK, out_file=args.out))
+        cfg.custom_hooks = hooks
+
+    validate_config(cfg)
+    notes = setup_distributed(cfg, args.launcher)
+    return cfg, notes
+
+
+def metric_protocols(evaluator) -> dict:
+    """The ``protocol`` of every metric of the evaluator that has one,
+    keyed by class name (and prefix, when the metric has one)."""
+    protocols = {}
+    for metric in evaluator.metrics:
+        protocol = getattr(metric, 'protocol', None)
+        if protocol is None:
+            continue
+        name = type(metric).__name__
+        if getattr(metric, 'prefix', None):
+            name = f'{name}[{metric.prefix}]'
+        protocols[name] = protocol
+    return protocols
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f'{value:.4f}'
+    return str(value)
+
+
+def format_tables(config, checkpoint, metrics, protocols) -> str:
+    """The header table (config, checkpoint, protocols) and the metric
+    table (one ``name | value`` row per key), as text."""
+    header = [['item', 'value'], ['config', config]]
+    header.append(['checkpoint', checkpoint])
+    for name, protocol in protocols.items():
+        for key, value in protocol.items():
+            header.append([f'{name}.{key}', str(value)])
+    rows = [['metric', 'value']]
+    rows += [[key, _fmt(value)] for key, value in metrics.items()]
+    title = osp.splitext(osp.basename(config))[0]
+    return '\n'.join(
+        [
+            AsciiTable(header, title=f'Test of {title}').table,
+            AsciiTable(rows, title='Metrics').table,
+        ]
+    )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    try:
+        cfg, notes = build_config(args)
+    except (ConfigValidationError, FileNotFoundError, ValueError) as err:
+        sys.exit(f'ERROR: {err}')
+
+    runner = RUNNERS.build(cfg)
+    for note in notes:
+        runner.logger.info(note)
+    metrics = runner.test()
+    if not is_main_process():
+        return
+
+    protocols = metric_protocols(runner.test_loop.evaluator)
+    print(format_tables(args.config, args.checkpoint, metrics, protocols))
+    results = dict(
+        metrics=metrics,
+        protocol=protocols,
+        checkpoint=osp.abspath(args.checkpoint),
+        config=osp.abspath(args.config),
+        cfg_options=args.cfg_options,
+        time=datetime.datetime.now().isoformat(timespec='seconds'),
+        num_samples=len(runner.test_dataloader.dataset),
+    )
+    json_file = osp.join(cfg.work_dir, f'test_{runner.timestamp}.json')
+    dump(results, json_file, file_format='json', indent=2)
+    print(f'Results written to {json_file}')
+
+
+if __name__ == '__main__':
+    main()
