@@ -1,0 +1,91 @@
+import pytest
+import torch
+from mmengine.structures import PixelData
+
+from mmdepthsr.models import DenseDataPreprocessor
+from mmdepthsr.models.utils import stack_field, stack_lr_depth
+from mmdepthsr.structures import DenseDataSample
+
+
+def _sample(h, w, lr=None):
+    sample = DenseDataSample(metainfo=dict(img_shape=(h, w)))
+    sample.gt_depth = PixelData(data=torch.full((1, h, w), 2.0))
+    sample.gt_sem_seg = PixelData(data=torch.ones(1, h, w, dtype=torch.long))
+    sample.gt_normal = PixelData(data=torch.ones(3, h, w))
+    if lr is not None:
+        sample.lr_depth = PixelData(data=torch.full((1, *lr), 3.0))
+    return sample
+
+
+def test_normalise_and_stack():
+    pre = DenseDataPreprocessor(mean=[10, 20, 30], std=[2, 4, 5])
+    img = torch.stack([torch.full((2, 3), v) for v in (12.0, 28.0, 40.0)])
+    out = pre(
+        dict(
+            inputs=[img.to(torch.uint8)] * 2,
+            data_samples=[_sample(2, 3), _sample(2, 3)],
+        )
+    )
+    assert out['inputs'].shape == (2, 3, 2, 3)
+    # (12-10)/2 = 1, (28-20)/4 = 2, (40-30)/5 = 2
+    assert torch.equal(
+        out['inputs'][0, :, 0, 0], torch.tensor([1.0, 2.0, 2.0])
+    )
+    assert out['data_samples'][0].batch_input_shape == (2, 3)
+
+
+def test_bgr_to_rgb_swaps_channels():
+    pre = DenseDataPreprocessor(bgr_to_rgb=True)
+    img = torch.stack([torch.full((1, 1), v) for v in (1.0, 2.0, 3.0)])
+    out = pre(dict(inputs=[img]))
+    assert out['inputs'][0, :, 0, 0].tolist() == [3.0, 2.0, 1.0]
+
+
+def test_padding_to_divisor_marks_gt_invalid():
+    pre = DenseDataPreprocessor(
+        mean=[1, 1, 1], std=[1, 1, 1], size_divisor=4, pad_val=5
+    )
+    samples = [_sample(3, 5), _sample(4, 2)]
+    out = pre(
+        dict(
+            inputs=[torch.zeros(3, 3, 5), torch.zeros(3, 4, 2)],
+            data_samples=samples,
+        )
+    )
+    assert out['inputs'].shape == (2, 3, 4, 8)
+    # image pixels: (0 - 1) / 1; padded pixels: (5 - 1) / 1
+    assert out['inputs'][0, 0, 0, 0] == -1 and out['inputs'][0, 0, 3, 7] == 4
+    first = out['data_samples'][0]
+    assert first.gt_depth.shape == (4, 8)
+    assert first.gt_depth.data[0, :3, :5].eq(2).all()
+    assert first.gt_depth.data[0, 3].eq(0).all()
+    assert first.gt_depth.data[0, :, 5:].eq(0).all()
+    assert first.gt_sem_seg.data[0, 3].eq(255).all()
+    assert first.gt_normal.data[:, 3].eq(0).all()
+    assert first.pad_shape == (4, 8)
+
+
+def test_gt_kept_at_original_size_is_not_padded():
+    pre = DenseDataPreprocessor(size_divisor=4)
+    sample = _sample(6, 6)  # GT at full size, image resized to 3 x 5
+    out = pre(dict(inputs=[torch.zeros(3, 3, 5)], data_samples=[sample]))
+    assert out['data_samples'][0].gt_depth.shape == (6, 6)
+
+
+def test_bad_arguments_and_inputs():
+    with pytest.raises(ValueError, match='both'):
+        DenseDataPreprocessor(mean=[0, 0, 0])
+    with pytest.raises(ValueError, match='3 values'):
+        DenseDataPreprocessor(mean=[0, 0], std=[1, 1])
+    with pytest.raises(ValueError, match=r'\(3, H, W\)'):
+        DenseDataPreprocessor()(dict(inputs=[torch.zeros(1, 4, 4)]))
+
+
+def test_stack_lr_depth_and_errors():
+    samples = [_sample(8, 8, lr=(2, 2)), _sample(8, 8, lr=(2, 2))]
+    lr = stack_lr_depth(samples)
+    assert lr.shape == (2, 1, 2, 2) and lr.eq(3).all()
+    with pytest.raises(KeyError, match='lr_depth'):
+        stack_lr_depth([_sample(8, 8)])
+    with pytest.raises(ValueError, match='different sizes'):
+        stack_field([_sample(8, 8), _sample(4, 4)], 'gt_depth')
