@@ -1,6 +1,6 @@
 # Eigen 2014, stage 1 on KITTI: the coarse network, input 172 x 576,
 # output 27 x 142. ~1.5M training samples (paper) / batch 32 = 47k iterations.
-# NOTE: the KITTI loader (KITTIDataset) is written by a later issue; its
+# NOTE: the KITTI loader (KITTIDataset) is not part of the toolbox yet; its
 # argument names may still change. Depth PNGs store metres x 256 (0 = no
 # LiDAR point). Split: the paper's 28 training scenes of the raw data.
 _base_ = [

@@ -1,6 +1,6 @@
 """Protocol constants: the one place where camera, crop and cap facts live.
 
-Sources are the reference notes on datasets (NYU Depth v2, KITTI) and the
+Sources are the datasets' documentation (NYU Depth v2, KITTI) and the
 evaluation code the literature uses (BTS, the MDE toolbox).
 """
 

@@ -1,9 +1,8 @@
-# NYU Depth v2 for the Eigen 2014 setup (reference/models_mde_seg.md 1.6,
-# reference/datasets.md 1.5). Training: frames of the raw training scenes
+# NYU Depth v2 for the Eigen 2014 setup (paper section 4.1). Training: frames of the raw training scenes
 # (the paper rebalanced ~120K raw frames; the BTS "sync" set of 24,231 frames
 # is the usual public substitute); test: the 654 labelled test images.
-# NOTE: the NYUDepthV2Dataset loader is written by a later issue; its argument
-# names may still change. Depth PNGs are uint16 millimetres (0 = missing).
+# NOTE: the NYUDepthV2Dataset loader is not part of the toolbox yet; its
+# argument names may still change. Depth PNGs are uint16 millimetres (0 = missing).
 dataset_type = 'NYUDepthV2Dataset'
 data_root = 'data/nyu'
 

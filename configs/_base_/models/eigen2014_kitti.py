@@ -2,7 +2,7 @@
 # (1224 x 368 halved to 612 x 184, then cropped), output 1 x 27 x 142.
 # The coarse net sees the whole image; the fine net sees the bottom rows that
 # correspond to the 27 x 142 target. Its height is not in the release: 116
-# rows, bottom-aligned (reference/models_mde_seg.md 1.2 and 1.10.4).
+# rows, bottom-aligned (our choice, see configs/eigen2014/README.md).
 _base_ = ['./eigen2014_nyu.py']
 
 model = dict(

@@ -1,6 +1,6 @@
 # Eigen, Puhrsch & Fergus, NIPS 2014: coarse (AlexNet conv1-5 + fc) and fine
 # networks for NYU (input 3 x 228 x 304, output 1 x 55 x 74).
-# Layer tables: reference/models_mde_seg.md sections 1.2-1.3.
+# Layer tables: the docstrings of AlexNet, EigenCoarseHead, EigenFineHead.
 model = dict(
     type='EigenCoarseFine',
     # The coarse (ImageNet) stack sees x - 128; the fine stack undoes this and

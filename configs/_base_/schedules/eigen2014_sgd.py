@@ -1,4 +1,4 @@
-# Eigen 2014 optimisation (reference/models_mde_seg.md 1.5): SGD, momentum
+# Eigen 2014 optimisation (authors' release, depth.conf): SGD, momentum
 # 0.9, batch 32, base LR 1.0 times a per-layer factor (weights and biases
 # alike), coupled L2 weight decay on weights only: 5e-4 on the coarse convs,
 # 1e-4 on the fc layers and the fine convs, none on biases. Constant

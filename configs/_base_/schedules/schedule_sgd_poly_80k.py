@@ -1,11 +1,6 @@
 # Iteration-based SGD with polynomial decay (mmsegmentation's schedule_80k):
-# lr 0.01 -> 1e-4 with power 0.9, momentum 0.9, weight decay 5e-4.
-# Checkpoint/logging intervals live in default_hooks (default_runtime.py).
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005),
-    clip_grad=None,
-)
+# the 20k schedule stretched to 80k iterations.
+_base_ = ['./schedule_sgd_poly_20k.py']
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -16,6 +11,4 @@ param_scheduler = [
         by_epoch=False,
     )
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=80000, val_interval=8000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_iters=80000, val_interval=8000)

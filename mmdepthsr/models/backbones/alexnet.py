@@ -2,9 +2,8 @@
 
 Paper: D. Eigen, C. Puhrsch, R. Fergus, "Depth Map Prediction from a Single
 Image using a Multi-Scale Deep Network", NIPS 2014, section 3.1 (coarse
-network, layers coarse1-5). Layer table and numbers:
-``reference/models_mde_seg.md`` section 1.2 (verified against the authors'
-Theano release, ``models/depth.conf``, ``net.py``, ``pooling.py``).
+network, layers coarse1-5). Layer table and numbers follow the authors'
+Theano release (``models/depth.conf``, ``net.py``, ``pooling.py``).
 
 Default configuration (Krizhevsky's single-tower widths, Eigen's layer
 order conv -> max-pool -> ReLU -> LRN), shapes for a ``3 x 228 x 304`` input:

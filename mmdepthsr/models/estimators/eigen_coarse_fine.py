@@ -2,8 +2,9 @@
 
 Paper: D. Eigen, C. Puhrsch, R. Fergus, "Depth Map Prediction from a Single
 Image using a Multi-Scale Deep Network", NIPS 2014, sections 3.1 (model),
-3.2 (loss) and 3.3 (two-stage training). Reference numbers and the decisions
-taken where the paper is silent: ``reference/models_mde_seg.md`` section 1.
+3.2 (loss) and 3.3 (two-stage training); where the paper is silent the
+authors' Theano release is followed, and the remaining decisions are listed
+in ``configs/eigen2014/README.md``.
 
 Geometry (NYU, input 228 x 304): both networks predict a 55 x 74 map, 1/4 of
 the input, covering its central 220 x 296 pixels (a 4-pixel border is lost to

@@ -2,9 +2,8 @@
 
 Paper: D. Eigen, C. Puhrsch, R. Fergus, "Depth Map Prediction from a Single
 Image using a Multi-Scale Deep Network", NIPS 2014, section 3.1 (coarse6-7
-and fine1-3). Layer tables, initialisation and shapes:
-``reference/models_mde_seg.md`` sections 1.2, 1.3 and 1.5 (verified against
-the authors' release).
+and fine1-3). Layer tables, initialisation and shapes follow the authors'
+Theano release.
 
 Coarse head (NYU, on the ``256 x 6 x 8`` conv5 features of a 228 x 304
 input):

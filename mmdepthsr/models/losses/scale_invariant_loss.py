@@ -2,8 +2,7 @@
 
 Paper: D. Eigen, C. Puhrsch, R. Fergus, "Depth Map Prediction from a Single
 Image using a Multi-Scale Deep Network", NIPS 2014, section 3.2, eq. (4).
-Batch reduction and target space: ``reference/models_mde_seg.md`` section
-1.4 (verified against the authors' release).
+Batch reduction and target space follow the authors' Theano release.
 
 Per image, over its ``n`` valid pixels, with ``d_i = pred_i - t_i`` the
 difference in the (normalised) log space::

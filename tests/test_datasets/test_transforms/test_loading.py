@@ -248,7 +248,7 @@ def test_load_normal_png_decodes_and_marks_invalid(tmp_path):
 
 def test_load_normal_nyu_ladicky_axes(tmp_path):
     # file channels: 0 = right, 1 = viewing axis (< 0 facing the camera),
-    # 2 = up; values read on NYU image 433 (reference notes)
+    # 2 = up; values read on NYU image 433 (a real NYU normal PNG)
     floor, wall = [0.09, -0.14, 0.97], [0.54, -0.79, -0.15]
     n = np.array([[floor, wall]], np.float32)
     path = _write_png(tmp_path / 'nyu_normal.png', _encode(n))

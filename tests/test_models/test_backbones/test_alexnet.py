@@ -16,7 +16,7 @@ def _stage_shapes(model, size):
 
 
 def test_nyu_layer_table():
-    """reference/models_mde_seg.md 1.2, input 3 x 228 x 304."""
+    """Eigen 2014 release layer table, input 3 x 228 x 304."""
     model = AlexNet(out_indices=(0, 1, 2, 3, 4))
     conv1, stages = _stage_shapes(model, (228, 304))
     assert conv1 == (96, 56, 75)
