@@ -27,7 +27,6 @@ multiprocessing start method, OpenCV threads). Prints markdown tables.
 
 import argparse
 import copy
-import glob
 import math
 import os
 import os.path as osp
@@ -37,6 +36,12 @@ import time
 import mmengine
 import numpy as np
 import torch
+from _common import (
+    DEFAULT_CONFIG_GLOB,
+    cpu_model,
+    default_config,
+    load_average,
+)
 from mmengine.config import Config
 from mmengine.runner import Runner, set_random_seed
 from mmengine.utils.dl_utils import set_multi_processing
@@ -45,19 +50,6 @@ from mmdepthsr.registry import DATASETS
 from mmdepthsr.utils import register_all_modules
 
 #: The default config: the Eigen 2014 coarse config on SynthRooms.
-DEFAULT_CONFIG_GLOB = 'configs/eigen2014/eigen2014-coarse_*synthrooms*.py'
-
-
-def default_config() -> str:
-    """Path of the one config matching :data:`DEFAULT_CONFIG_GLOB`."""
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    found = sorted(glob.glob(osp.join(root, DEFAULT_CONFIG_GLOB)))
-    if len(found) != 1:
-        raise SystemExit(
-            f'Expected one config matching {DEFAULT_CONFIG_GLOB}, found '
-            f'{len(found)}: {found}; pass CONFIG explicitly.'
-        )
-    return found[0]
 
 
 def parse_args(argv=None):
@@ -88,29 +80,10 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     if args.config is None:
-        args.config = default_config()
+        args.config = default_config(DEFAULT_CONFIG_GLOB)
     if args.num < 1:
         parser.error('--num must be >= 1')
     return args
-
-
-def load_average() -> str:
-    """'1 min, 5 min, 15 min' load averages ('n/a' where unknown)."""
-    if not hasattr(os, 'getloadavg'):
-        return 'n/a'
-    return ', '.join(f'{x:.2f}' for x in os.getloadavg())
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (platform string elsewhere)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def shape_of(sample) -> str:

@@ -57,7 +57,6 @@ so on a GPU they show launch cost, not kernel time.
 import argparse
 import copy
 import gc
-import glob
 import logging
 import os
 import os.path as osp
@@ -72,6 +71,12 @@ from functools import wraps
 
 import mmengine
 import torch
+from _common import (
+    DEFAULT_CONFIG_GLOB,
+    cpu_model,
+    default_config,
+    load_average,
+)
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.hooks import Hook
@@ -85,19 +90,6 @@ from mmdepthsr.registry import DATASETS, MODELS, RUNNERS
 from mmdepthsr.utils import register_all_modules
 
 #: The default config: the Eigen 2014 coarse config on SynthRooms.
-DEFAULT_CONFIG_GLOB = 'configs/eigen2014/eigen2014-coarse_*synthrooms*.py'
-
-
-def default_config() -> str:
-    """Path of the one config matching :data:`DEFAULT_CONFIG_GLOB`."""
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    found = sorted(glob.glob(osp.join(root, DEFAULT_CONFIG_GLOB)))
-    if len(found) != 1:
-        raise SystemExit(
-            f'Expected one config matching {DEFAULT_CONFIG_GLOB}, found '
-            f'{len(found)}: {found}; pass CONFIG explicitly.'
-        )
-    return found[0]
 
 
 GOAL = 1.05
@@ -161,7 +153,7 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     if args.config is None:
-        args.config = default_config()
+        args.config = default_config(DEFAULT_CONFIG_GLOB)
     if args.warmup < 1:
         parser.error('--warmup must be >= 1')
     if args.iters < 1 or args.repeats < 1 or args.batches < 1:
@@ -172,25 +164,6 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------
 # Machine description and data
 # --------------------------------------------------------------------------
-
-
-def load_average() -> str:
-    """'1 min, 5 min, 15 min' load averages ('n/a' where unknown)."""
-    if not hasattr(os, 'getloadavg'):
-        return 'n/a'
-    return ', '.join(f'{x:.2f}' for x in os.getloadavg())
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (platform string elsewhere)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_rows() -> list:
