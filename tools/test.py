@@ -31,7 +31,7 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.fileio import dump
 from terminaltables import AsciiTable
@@ -43,7 +43,11 @@ from mmdepthsr.engine import (
     validate_config,
 )
 from mmdepthsr.registry import RUNNERS
-from mmdepthsr.utils import register_all_modules, setup_distributed
+from mmdepthsr.utils import (
+    load_config,
+    register_all_modules,
+    setup_distributed,
+)
 from mmdepthsr.utils.dist import LAUNCHERS
 
 VIS_HOOK = DenseVisualizationHook.__name__
@@ -125,16 +129,7 @@ def build_config(args) -> tuple:
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out must be a .pkl file, got {args.out}')
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join(
-            './work_dirs', osp.splitext(osp.basename(args.config))[0]
-        )
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
 
     # DenseRunner loads `load_from` as a trusted checkpoint (torch >= 2.6
     # refuses MMEngine's own checkpoints weights-only).

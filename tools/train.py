@@ -12,10 +12,9 @@ Examples::
 
 import argparse
 import os
-import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmdepthsr.engine import (
@@ -24,7 +23,11 @@ from mmdepthsr.engine import (
     validate_config,
 )
 from mmdepthsr.registry import RUNNERS
-from mmdepthsr.utils import register_all_modules, setup_distributed
+from mmdepthsr.utils import (
+    load_config,
+    register_all_modules,
+    setup_distributed,
+)
 from mmdepthsr.utils.dist import LAUNCHERS
 
 
@@ -80,16 +83,7 @@ def build_config(args) -> tuple:
     Returns:
         tuple: ``(cfg, notes)`` where ``notes`` are sentences to log.
     """
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join(
-            './work_dirs', osp.splitext(osp.basename(args.config))[0]
-        )
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
 
     if args.resume == 'auto':
         cfg.resume = True

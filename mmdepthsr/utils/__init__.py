@@ -6,11 +6,13 @@ from .checkpoint import (
     torch_load_checkpoint,
     trusted_checkpoint_loading,
 )
+from .config import load_config
 from .dist import init_distributed, setup_distributed
 from .setup_env import register_all_modules
 
 __all__ = [
     'register_all_modules',
+    'load_config',
     'UntrustedCheckpointError',
     'is_checkpoint_loading_trusted',
     'load_checkpoint',

@@ -1,0 +1,36 @@
+"""Config loading shared by the tools."""
+
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+
+
+def load_config(
+    path: str,
+    cfg_options: Optional[dict] = None,
+    work_dir: Optional[str] = None,
+) -> Config:
+    """Load a config, apply ``--cfg-options`` and settle the work dir.
+
+    The work dir is, in order: ``work_dir`` if given, the config's own
+    ``work_dir``, else ``./work_dirs/<config file name>``.
+
+    Args:
+        path (str): Config file.
+        cfg_options (dict, optional): ``key=value`` overrides.
+        work_dir (str, optional): Work dir given on the command line.
+
+    Returns:
+        Config: The merged config.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join(
+            './work_dirs', osp.splitext(osp.basename(path))[0]
+        )
+    return cfg
