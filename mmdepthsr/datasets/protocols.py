@@ -23,6 +23,30 @@ EIGEN_KITTI_CROP_FRACTIONS = (0.3324324, 0.91351351, 0.0359477, 0.96405229)
 #: Depth caps (metres) of the common protocols.
 NYU_DEPTH_RANGE = (1e-3, 10.0)
 KITTI_DEPTH_RANGE = (1e-3, 80.0)
+#: The 50 m cap of Garg et al. 2016 (monodepth ``--max_depth 50``).
+KITTI_DEPTH_RANGE_50M = (1e-3, 50.0)
+
+#: KITTI depth PNGs (annotated maps of Uhrig et al. 2017, exported
+#: velodyne maps) store metres x 256 as uint16; 0 = no depth.
+KITTI_DEPTH_SCALE = 256.0
+
+#: Rectified colour image size (H, W) of each KITTI raw recording date
+#: (``S_rect_02`` of its ``calib_cam_to_cam.txt``).
+KITTI_IMAGE_SHAPES = {
+    '2011_09_26': (375, 1242),
+    '2011_09_28': (370, 1224),
+    '2011_09_29': (374, 1238),
+    '2011_09_30': (370, 1226),
+    '2011_10_03': (376, 1241),
+}
+
+#: KITTI benchmark ("KB") crop (H, W): rows H - 352 : H, columns
+#: (W - 1216) // 2 : + 1216 of the frame (BTS, the MDE toolbox).
+KB_CROP_SIZE = (352, 1216)
+
+#: Frames of the Eigen test split (Eigen et al. 2014): all 697 have a
+#: velodyne scan, 652 have an annotated depth map (Uhrig et al. 2017).
+KITTI_EIGEN_TEST_SIZES = dict(velodyne=697, annotated=652)
 
 #: Every PixelData-like map a transform may carry, and how it is resampled:
 #: 'image' (bilinear), 'depth' (nearest, keeps holes), 'label' (nearest),

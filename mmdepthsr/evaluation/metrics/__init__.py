@@ -1,15 +1,23 @@
-from .depth_metric import (
-    DEPTH_METRIC_KEYS,
-    DepthMetric,
-    crop_window,
-    depth_errors,
-    depth_eval_mask,
+from . import (
+    base,
+    depth_metric,
+    disparity_metric,
+    normal_metric,
+    seg_metric,
+    sr_metric,
 )
+from .base import *  # noqa: F401,F403
+from .depth_metric import *  # noqa: F401,F403
+from .disparity_metric import *  # noqa: F401,F403
+from .normal_metric import *  # noqa: F401,F403
+from .seg_metric import *  # noqa: F401,F403
+from .sr_metric import *  # noqa: F401,F403
 
 __all__ = [
-    'DEPTH_METRIC_KEYS',
-    'DepthMetric',
-    'crop_window',
-    'depth_errors',
-    'depth_eval_mask',
+    *base.__all__,
+    *depth_metric.__all__,
+    *disparity_metric.__all__,
+    *normal_metric.__all__,
+    *seg_metric.__all__,
+    *sr_metric.__all__,
 ]

@@ -7,19 +7,9 @@ evaluator. ``docs/metrics.md`` describes every key and how the definitions
 differ from mmsegmentation's and the MDE toolbox's.
 """
 
-import logging
-import os.path as osp
-from collections.abc import Mapping
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
-import torch
-from mmengine.evaluator import BaseMetric
-from mmengine.fileio import dump
-from mmengine.logging import MMLogger, print_log
-from mmengine.structures import BaseDataElement
-from mmengine.utils import mkdir_or_exist
-from terminaltables import AsciiTable
 
 from mmdepthsr.datasets.protocols import (
     EIGEN_KITTI_CROP_FRACTIONS,
@@ -28,6 +18,8 @@ from mmdepthsr.datasets.protocols import (
     NYU_IMAGE_SHAPE,
 )
 from mmdepthsr.registry import METRICS
+
+from .base import ArrayLike, BaseDenseMetric, _as_float64
 
 #: Keys returned by :func:`depth_errors` and :class:`DepthMetric`, in order.
 DEPTH_METRIC_KEYS = (
@@ -50,7 +42,6 @@ _FRACTION_CROPS = {
 }
 
 CropType = Union[None, str, Tuple[float, float, float, float]]
-ArrayLike = Union[np.ndarray, torch.Tensor]
 
 
 def _check_crop(crop: CropType) -> None:
@@ -234,15 +225,8 @@ def depth_errors(pred: ArrayLike, gt: ArrayLike) -> Dict[str, float]:
     )
 
 
-def _as_float64(array: ArrayLike) -> np.ndarray:
-    """A float64 numpy copy of a tensor or an array."""
-    if isinstance(array, torch.Tensor):
-        array = array.detach().cpu().numpy()
-    return np.asarray(array, dtype=np.float64)
-
-
 @METRICS.register_module()
-class DepthMetric(BaseMetric):
+class DepthMetric(BaseDenseMetric):
     """Monocular depth metrics, per image then averaged over images (BTS).
 
     For each image, the evaluated pixels are ``(gt > min_depth) & (gt <
@@ -257,8 +241,11 @@ class DepthMetric(BaseMetric):
     Bad input raises a ValueError naming the sample's ``img_path``: a NaN
     or inf anywhere in the prediction or the ground truth, a prediction
     whose ``H x W`` differs from the ground truth's, a non-positive
-    prediction on a valid pixel when ``clip_pred=False``, and (with
-    ``on_empty='error'``) an image without a valid pixel.
+    prediction on a valid pixel when ``clip_pred=False``, (with
+    ``on_empty='error'``) an image without a valid pixel, and an
+    evaluation window (the crop, or the whole map for ``crop=None``) that
+    leaves the sample's ``gt_crop_box``, the part of the ground truth a
+    pasted prediction covers (``KBCrop(crop_gt=False)``).
 
     Keys: ``a1 a2 a3 abs_rel sq_rel rmse rmse_log log10 silog sc_inv``
     (see :func:`depth_errors`). ``default_prefix`` is empty, so the keys
@@ -298,9 +285,7 @@ class DepthMetric(BaseMetric):
             across ranks when ``collect_device='cpu'``. Defaults to None.
     """
 
-    # An empty (not None) prefix: MMEngine leaves the keys plain and does
-    # not warn that the prefix is unset.
-    default_prefix: Optional[str] = ''
+    results_name = 'Depth metrics'
 
     def __init__(
         self,
@@ -317,6 +302,9 @@ class DepthMetric(BaseMetric):
         collect_dir: Optional[str] = None,
     ) -> None:
         super().__init__(
+            pred_key=pred_key,
+            gt_key=gt_key,
+            output_file=output_file,
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir,
@@ -326,20 +314,14 @@ class DepthMetric(BaseMetric):
                 'DepthMetric needs 0 < min_depth < max_depth, got '
                 f'min_depth={min_depth}, max_depth={max_depth}.'
             )
-        if on_empty not in ('error', 'skip'):
-            raise ValueError(
-                f'on_empty must be "error" or "skip", got {on_empty!r}.'
-            )
+        self.on_empty = self.check_on_empty(on_empty)
         _check_crop(crop)
-        self.pred_key = pred_key
-        self.gt_key = gt_key
         self.min_depth = float(min_depth)
         self.max_depth = float(max_depth)
         self.crop = tuple(crop) if isinstance(crop, list) else crop
         self.clip_pred = clip_pred
-        self.on_empty = on_empty
-        self.output_file = output_file
         self._windows_seen: Dict[str, List[int]] = {}
+        self._boxes_seen: Dict[str, List[int]] = {}
 
     @property
     def protocol(self) -> dict:
@@ -348,7 +330,9 @@ class DepthMetric(BaseMetric):
         ``crop_windows`` maps ``'HxW'`` to the ``[top, bottom, left,
         right]`` pixel window: fixed for ``'eigen_nyu'``; for fraction
         crops, the windows of the ground-truth sizes seen by the last
-        :meth:`compute_metrics`.
+        :meth:`compute_metrics`. ``pasted_prediction_boxes`` maps ``'HxW'``
+        to the ``gt_crop_box`` ``[top, bottom, left, right]`` of predictions
+        pasted into a zero canvas (BTS KITTI convention), empty otherwise.
         """
         if self.crop is None:
             crop_name, fractions = None, None
@@ -383,60 +367,31 @@ class DepthMetric(BaseMetric):
             units='metres',
             pred_key=self.pred_key,
             gt_key=self.gt_key,
+            pasted_prediction_boxes=dict(self._boxes_seen),
         )
 
-    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Compute the errors of each sample and store them.
-
-        Args:
-            data_batch: The batch from the dataloader (unused).
-            data_samples (Sequence[dict]): Outputs of the model, each a
-                ``DenseDataSample.to_dict()`` (or the sample itself) with
-                ``sample[pred_key]['data']`` and ``sample[gt_key]['data']``
-                of shape ``(1, H, W)`` and ``img_path`` in the metainfo.
-        """
-        for sample in data_samples:
-            self.results.append(self._process_one(sample))
-
-    def _process_one(self, sample: Union[dict, BaseDataElement]) -> dict:
+    def _process_one(self, sample: dict) -> dict:
         """Per-image record: name, shape, valid count and metrics."""
-        if isinstance(sample, BaseDataElement):
-            sample = sample.to_dict()
-        name = str(
-            sample.get('img_path', sample.get('sample_idx', '<unnamed>'))
-        )
-        pred = self._read_map(sample, self.pred_key, name)
-        gt = self._read_map(sample, self.gt_key, name)
-        if pred.shape != gt.shape:
-            raise ValueError(
-                f'{name}: {self.pred_key} has shape {pred.shape} but '
-                f'{self.gt_key} has shape {gt.shape}; resize the prediction '
-                'to the ground-truth size before evaluating.'
-            )
-        for key, values in ((self.pred_key, pred), (self.gt_key, gt)):
-            bad = int(np.sum(~np.isfinite(values)))
-            if bad:
-                raise ValueError(
-                    f'{name}: {key} has {bad} NaN/inf pixel(s); refusing to '
-                    'compute depth metrics from non-finite values.'
-                )
-
+        name = self.sample_name(sample)
+        pred, gt = self.read_pair(sample, name, 'depth metrics')
+        box = sample.get('gt_crop_box')
+        if box is not None:
+            box = self._check_window_in_box(name, gt.shape, box)
         mask = depth_eval_mask(gt, self.min_depth, self.max_depth, self.crop)
         record = dict(
             img_path=name,
             gt_shape=list(gt.shape),
             num_valid=int(mask.sum()),
         )
+        if box is not None:
+            record['gt_crop_box'] = box
         if record['num_valid'] == 0:
-            if self.on_empty == 'error':
-                raise ValueError(
-                    f'{name}: no valid {self.gt_key} pixel (need '
-                    f'{self.min_depth} < gt < {self.max_depth} inside crop '
-                    f'{self.crop!r}); pass on_empty="skip" to leave such '
-                    'images out.'
-                )
-            record['skipped'] = True
-            return record
+            return self.skip_or_raise(
+                record,
+                f'{name}: no valid {self.gt_key} pixel (need '
+                f'{self.min_depth} < gt < {self.max_depth} inside crop '
+                f'{self.crop!r})',
+            )
 
         pred_valid = pred[mask].astype(np.float64)
         if self.clip_pred:
@@ -451,28 +406,38 @@ class DepthMetric(BaseMetric):
         record['metrics'] = depth_errors(pred_valid, gt[mask])
         return record
 
-    @staticmethod
-    def _read_map(sample: dict, key: str, name: str) -> np.ndarray:
-        """The ``(H, W)`` floating-point map of field ``key`` of a sample."""
-        if key not in sample:
-            raise KeyError(
-                f'{name}: the sample has no field {key!r} '
-                f'(fields: {sorted(sample)}).'
-            )
-        field = sample[key]
-        data = field['data'] if isinstance(field, Mapping) else field
-        if isinstance(data, torch.Tensor):
-            data = data.detach().cpu().numpy()
-        data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            data = data.astype(np.float64)
-        if data.ndim == 3 and data.shape[0] == 1:
-            data = data[0]
-        if data.ndim != 2:
+    def _check_window_in_box(
+        self, name: str, gt_shape: Tuple[int, int], box
+    ) -> List[int]:
+        """The evaluation window must lie inside ``gt_crop_box``.
+
+        A prediction pasted into a zero canvas (BTS KITTI convention, see
+        ``KBCrop(crop_gt=False)``) has no value outside the box; evaluating
+        there would score the zeros (clamped to ``min_depth``) as
+        predictions.
+        """
+        top, bottom, left, right = (int(b) for b in box)
+        window = crop_window(self.crop, gt_shape)
+        if window is None:
+            window = (0, int(gt_shape[0]), 0, int(gt_shape[1]))
+        w_top, w_bottom, w_left, w_right = window
+        if not (
+            top <= w_top
+            and w_bottom <= bottom
+            and left <= w_left
+            and w_right <= right
+        ):
             raise ValueError(
-                f'{name}: {key} must have shape (1, H, W), got {data.shape}.'
+                f'{name}: the prediction covers only rows {top}:{bottom}, '
+                f'cols {left}:{right} of the {gt_shape[0]} x {gt_shape[1]} '
+                'ground truth (gt_crop_box; it was pasted into a zero '
+                f'canvas), but crop={self.crop!r} evaluates rows '
+                f'{w_top}:{w_bottom}, cols {w_left}:{w_right}; refusing to '
+                'score pixels without a prediction. Use crop="garg" or '
+                '"eigen_kitti" (inside the KB crop for every KITTI size), '
+                'or KBCrop(crop_gt=True) to crop the ground truth too.'
             )
-        return data
+        return [top, bottom, left, right]
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Average the per-image metrics over the images.
@@ -485,26 +450,7 @@ class DepthMetric(BaseMetric):
             dict[str, float]: Mean of each key of :data:`DEPTH_METRIC_KEYS`
             over the evaluated images.
         """
-        logger = MMLogger.get_current_instance()
-        evaluated = [r for r in results if not r['skipped']]
-        skipped = [r for r in results if r['skipped']]
-        self.num_skipped = len(skipped)
-        if skipped:
-            shown = ', '.join(r['img_path'] for r in skipped[:5])
-            more = ', ...' if len(skipped) > 5 else ''
-            print_log(
-                f'DepthMetric skipped {len(skipped)} of {len(results)} '
-                f'image(s) without a valid pixel: {shown}{more}',
-                logger=logger,
-                level=logging.WARNING,
-            )
-        if not evaluated:
-            raise ValueError(
-                f'DepthMetric has no image to average: {len(results)} '
-                f'sample(s) processed, {len(skipped)} skipped for having no '
-                'valid pixel.'
-            )
-
+        evaluated, skipped = self.split_skipped(results)
         if self.crop not in (None, 'eigen_nyu'):
             self._windows_seen = {
                 '{}x{}'.format(*r['gt_shape']): list(
@@ -512,46 +458,25 @@ class DepthMetric(BaseMetric):
                 )
                 for r in evaluated
             }
-        metrics = {
-            key: float(np.mean([r['metrics'][key] for r in evaluated]))
-            for key in DEPTH_METRIC_KEYS
+        self._boxes_seen = {
+            '{}x{}'.format(*r['gt_shape']): r['gt_crop_box']
+            for r in evaluated
+            if 'gt_crop_box' in r
         }
-
-        header = ['images', 'skipped', *DEPTH_METRIC_KEYS]
-        row = [str(len(evaluated)), str(len(skipped))] + [
-            f'{metrics[k]:.4f}' for k in DEPTH_METRIC_KEYS
-        ]
-        table = AsciiTable([header, row], title='Depth metrics')
-        print_log('\n' + table.table, logger=logger)
-
-        if self.output_file is not None:
-            self._dump(metrics, evaluated, skipped)
+        metrics = self.mean_over_images(evaluated, DEPTH_METRIC_KEYS)
+        self.log_summary(
+            'Depth metrics',
+            dict(images=len(evaluated), skipped=len(skipped)),
+            metrics,
+        )
+        self.write_per_image_output(metrics, evaluated, skipped)
         return metrics
 
-    def _dump(
-        self, metrics: dict, evaluated: List[dict], skipped: List[dict]
-    ) -> None:
-        """Write metrics, protocol and per-image metrics as JSON."""
-        directory = osp.dirname(self.output_file)
-        if directory:
-            mkdir_or_exist(directory)
-        content = dict(
-            metrics=metrics,
-            protocol=self.protocol,
-            num_images=len(evaluated),
-            num_skipped=len(skipped),
-            skipped_images=[r['img_path'] for r in skipped],
-            per_image=[
-                dict(
-                    img_path=r['img_path'],
-                    num_valid=r['num_valid'],
-                    **r['metrics'],
-                )
-                for r in evaluated
-            ],
-        )
-        dump(content, self.output_file, file_format='json', indent=2)
-        print_log(
-            f'Depth metrics and protocol written to {self.output_file}',
-            logger='current',
-        )
+
+__all__ = [
+    'DEPTH_METRIC_KEYS',
+    'DepthMetric',
+    'crop_window',
+    'depth_errors',
+    'depth_eval_mask',
+]
