@@ -1,28 +1,23 @@
-from .degradation import GenerateLRDepth
-from .formatting import PackDenseInputs
-from .geometric import (
-    CenterCrop,
-    RandomCrop,
-    RandomFlip,
-    RandomRotate,
-    RandomScale,
-    Resize,
+from . import (
+    degradation,
+    formatting,
+    geometric,
+    loading,
+    normalization,
+    photometric,
 )
-from .loading import LoadDepth, LoadNormal, LoadRGBImage, LoadSemSeg
-from .photometric import RandomColorGain
+from .degradation import *  # noqa: F401,F403
+from .formatting import *  # noqa: F401,F403
+from .geometric import *  # noqa: F401,F403
+from .loading import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .photometric import *  # noqa: F401,F403
 
 __all__ = [
-    'LoadRGBImage',
-    'LoadDepth',
-    'LoadSemSeg',
-    'LoadNormal',
-    'RandomCrop',
-    'CenterCrop',
-    'RandomFlip',
-    'Resize',
-    'RandomScale',
-    'RandomRotate',
-    'RandomColorGain',
-    'GenerateLRDepth',
-    'PackDenseInputs',
+    *loading.__all__,
+    *geometric.__all__,
+    *photometric.__all__,
+    *degradation.__all__,
+    *normalization.__all__,
+    *formatting.__all__,
 ]

@@ -11,24 +11,50 @@ from mmdepthsr.registry import TRANSFORMS
 
 from .geometric import sample_name
 
-_METHODS = ('bicubic_pil', 'bicubic_cv2', 'nearest')
+_METHODS = ('bicubic_pil', 'bicubic_cv2', 'bicubic_cv2_uint8', 'nearest')
+
+
+def _as_uint8(depth: np.ndarray, key: str, results: dict) -> np.ndarray:
+    """The map as uint8; it must already hold integers in 0..255."""
+    finite = np.isfinite(depth)
+    integral = finite & (depth == np.round(depth))
+    in_range = finite & (depth >= 0) & (depth <= 255)
+    bad = ~(integral & in_range)
+    if bad.any():
+        values = np.unique(depth[bad])[:5].tolist()
+        raise ValueError(
+            f'GenerateLRDepth: method "bicubic_cv2_uint8" needs an 8-bit '
+            f'map (integers in 0..255), but {key} of {sample_name(results)} '
+            f'has {int(bad.sum())} other value(s), e.g. {values}. Load the '
+            '8-bit PNG with LoadDepth(depth_scale=1.0) and apply this before '
+            'any normalisation.'
+        )
+    return depth.astype(np.uint8)
 
 
 @TRANSFORMS.register_module()
 class GenerateLRDepth(BaseTransform):
     """Downsample a depth map by ``scale_factor`` to make ``lr_depth``.
 
-    The three protocols of the guided depth SR literature (never mix them
-    in one table):
+    The degradation protocols of the guided depth SR literature (never
+    mix them in one table):
 
     - ``'bicubic_pil'`` (NYU protocol of DKN, FDSR, DCTNet, JIIF, SGNet):
       ``PIL.Image.fromarray(depth_float32).resize((W // s, H // s),
       Image.BICUBIC)``; Pillow's bicubic is Keys ``a = -0.5`` and
       antialiased when shrinking (its support widens by ``s``).
-    - ``'bicubic_cv2'`` (PMBANet's Middlebury protocol):
+    - ``'bicubic_cv2'``:
       ``cv2.resize(depth, (W // s, H // s), interpolation=INTER_CUBIC)``,
-      Keys ``a = -0.75`` without antialiasing. PMBANet applies it to 8-bit
-      maps and rounds; here it acts on float metres.
+      Keys ``a = -0.75`` without antialiasing, on the float map.
+    - ``'bicubic_cv2_uint8'`` (PMBANet's Middlebury 2005 protocol, Ye et
+      al., TIP 2020, as re-derived from the LR files of Sunbaoli/
+      PMBANet_DSR): the same OpenCV resize applied to the 8-bit map, so
+      that OpenCV saturates to 0..255 and rounds to integers (its uint8
+      path works in fixed point). The input must hold integers in
+      0..255 (e.g. an 8-bit PNG loaded with ``LoadDepth(depth_scale=1)``);
+      the output is float32 with integer values. Near edges the float path
+      overshoots (values below 0 or above 255, fractions) where this one
+      does not.
     - ``'nearest'`` (DJF-era decimation): ``depth[o::s, o::s]`` with the
       phase ``o = nearest_offset``, by default ``s // 2``: LR pixel ``i``
       covers HR pixels ``i*s .. i*s + s - 1``, whose centre ``i*s + (s-1)/2``
@@ -47,15 +73,18 @@ class GenerateLRDepth(BaseTransform):
 
     Args:
         scale_factor (int): Downsampling factor ``s``. Defaults to 4.
-        method (str): ``'bicubic_pil'``, ``'bicubic_cv2'`` or ``'nearest'``.
-            Defaults to ``'bicubic_pil'``.
+        method (str): ``'bicubic_pil'``, ``'bicubic_cv2'``,
+            ``'bicubic_cv2_uint8'`` or ``'nearest'``. Defaults to
+            ``'bicubic_pil'``.
         key (str): The HR depth. Defaults to ``'gt_depth'``.
         out_key (str): Where the LR depth goes. Defaults to ``'lr_depth'``.
         nearest_offset (int, optional): Phase of ``'nearest'``, in
             ``0 .. s - 1``. Defaults to None (``s // 2``).
 
     Raises:
-        ValueError: If ``H`` or ``W`` is not divisible by ``s``.
+        ValueError: If ``H`` or ``W`` is not divisible by ``s``, or if
+            ``'bicubic_cv2_uint8'`` gets values that are not integers in
+            0..255.
     """
 
     def __init__(
@@ -120,6 +149,12 @@ class GenerateLRDepth(BaseTransform):
         elif self.method == 'bicubic_cv2':
             lr = cv2.resize(
                 depth, (w // s, h // s), interpolation=cv2.INTER_CUBIC
+            )
+        elif self.method == 'bicubic_cv2_uint8':
+            lr = cv2.resize(
+                _as_uint8(depth, self.key, results),
+                (w // s, h // s),
+                interpolation=cv2.INTER_CUBIC,
             )
         else:
             o = self.nearest_offset

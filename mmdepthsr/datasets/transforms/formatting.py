@@ -84,7 +84,13 @@ class PackDenseInputs(BaseTransform):
             'rotate_angle',
             'sample_idx',
             'patch_box',
+            'patch_grid_index',
+            'source_idx',
+            'depth_norm_min',
             'depth_norm_max',
+            'gt_crop_box',
+            'stereo_baseline',
+            'dataset_name',
         ),
     ):
         self.meta_keys = tuple(meta_keys)

@@ -36,7 +36,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
-from mmdepthsr.datasets.protocols import DENSE_KEYS
+from mmdepthsr.datasets.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.registry import TRANSFORMS
 
 #: Value of a pixel that has no source (outside the frame), per map kind.
@@ -388,6 +388,112 @@ class CenterCrop(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(crop_size={self.crop_size})'
+
+
+def kb_crop_box(
+    image_shape: Sequence[int], crop_size: Sequence[int] = KB_CROP_SIZE
+) -> Tuple[int, int, int, int]:
+    """KITTI benchmark crop window ``(top, bottom, left, right)``.
+
+    ``top = H - h``, ``left = (W - w) // 2`` with ``(h, w) = crop_size``
+    (352 x 1216), 0-based and half-open; e.g. ``(23, 375, 13, 1229)`` for a
+    375 x 1242 frame.
+
+    Raises:
+        ValueError: If the image is smaller than the crop.
+    """
+    height, width = (int(s) for s in image_shape[:2])
+    crop_h, crop_w = (int(s) for s in crop_size)
+    if height < crop_h or width < crop_w:
+        raise ValueError(
+            f'The KB crop needs an image of at least {crop_h} x {crop_w}, '
+            f'got {height} x {width}.'
+        )
+    top, left = height - crop_h, (width - crop_w) // 2
+    return top, height, left, left + crop_w
+
+
+@TRANSFORMS.register_module()
+class KBCrop(BaseTransform):
+    """KITTI benchmark (KB) crop: the bottom-centre 352 x 1216 window.
+
+    ``top = H - 352``, ``left = (W - 1216) // 2`` (BTS, the MDE toolbox);
+    the principal point moves with the window (``cx -= left``,
+    ``cy -= top``). Two evaluation conventions use it:
+
+    - ``crop_gt=True`` (MDE toolbox; always for training): every map is
+      cropped, the ground truth becomes 352 x 1216 and a Garg/Eigen
+      evaluation crop takes its fractions of that size (Garg: rows
+      143:349, cols 43:1172).
+    - ``crop_gt=False`` (BTS evaluation): only the network inputs (``img``
+      and ``lr_depth``) are cropped; the ground truth keeps the full
+      resolution (e.g. 375 x 1242) and ``gt_crop_box`` records where the
+      input lies in it. :meth:`BaseDenseEstimator.postprocess_dense` then
+      resizes the prediction to that box and pastes it into a zero canvas
+      of the ground truth's size, and the Garg/Eigen crop takes its
+      fractions of the full-resolution ground truth (Garg on 375 x 1242:
+      rows 153:371, cols 44:1197). ``DepthMetric`` refuses an evaluation
+      window that leaves the box. Put this transform last (after any
+      photometric transform); later geometric transforms would find the
+      image and the ground truth misaligned.
+
+    For every KITTI raw image size the Garg and Eigen windows of the full
+    frame lie inside the KB crop, so both conventions evaluate predicted
+    pixels only.
+
+    Required keys: ``img`` and/or the HR maps (aligned). Modified keys:
+    ``img``, ``lr_depth`` and, with ``crop_gt=True``, the ground-truth maps;
+    ``cam_intrinsics``, ``img_shape``. Added keys: ``crop_box`` ``(top,
+    left, bottom, right)`` of the input window (as :class:`CenterCrop`)
+    and, with ``crop_gt=False``, ``gt_crop_box`` ``(top, bottom, left,
+    right)`` in ground-truth pixels.
+
+    Args:
+        crop_gt (bool): Crop the ground-truth maps too. Defaults to True.
+        crop_size (Sequence[int]): ``(h, w)`` of the window. Defaults to
+            ``KB_CROP_SIZE`` (352, 1216).
+
+    Raises:
+        ValueError: If the sample is smaller than the crop, or with
+            ``lr_depth``, the window is not on its grid.
+    """
+
+    def __init__(
+        self, crop_gt: bool = True, crop_size: Sequence[int] = KB_CROP_SIZE
+    ):
+        self.crop_gt = bool(crop_gt)
+        self.crop_size = _pair(tuple(crop_size), 'KBCrop: crop_size')
+
+    def transform(self, results: dict) -> dict:
+        owner = type(self).__name__
+        shape = check_aligned(results, owner)
+        _check_crop_fits(results, shape, self.crop_size, owner)
+        top, bottom, left, right = kb_crop_box(shape, self.crop_size)
+        if self.crop_gt:
+            _crop(results, top, left, self.crop_size, owner)
+        else:
+            gt_maps = {
+                key: results.pop(key)
+                for key in _HR_KEYS
+                if key != 'img' and results.get(key) is not None
+            }
+            if results.get('img') is None:
+                results.update(gt_maps)
+                raise KeyError(
+                    f'{owner}: {sample_name(results)} has no `img`; '
+                    'crop_gt=False crops the network input only.'
+                )
+            _crop(results, top, left, self.crop_size, owner)
+            results.update(gt_maps)
+            results['gt_crop_box'] = (top, bottom, left, right)
+        results['crop_box'] = (top, left, bottom, right)
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f'{type(self).__name__}(crop_gt={self.crop_gt}, '
+            f'crop_size={self.crop_size})'
+        )
 
 
 @TRANSFORMS.register_module()
@@ -778,9 +884,59 @@ class RandomRotate(BaseTransform):
         )
 
 
+@TRANSFORMS.register_module()
+class FixedCrop(BaseTransform):
+    """Crop every frame to one fixed window.
+
+    For example BTS (cleinc/bts, NYU data loader) and the Monocular-Depth-
+    Estimation-Toolbox (``NYUCrop``) crop every 480 x 640 NYU training frame
+    to rows 45:472, cols 43:608 (427 x 565, 0-based, end exclusive) before
+    the random crop, to drop the white border of the RGB images and the
+    unprojected border of the depth: ``box=(45, 472, 43, 608)``. Every dense
+    map is cropped and the principal point moves with the window.
+
+    Modified keys: every dense map, ``cam_intrinsics``, ``img_shape``.
+    Added key: ``crop_box`` ``(top, left, bottom, right)``.
+
+    Args:
+        box (Sequence[int]): ``(top, bottom, left, right)`` of the window.
+
+    Raises:
+        ValueError: If the frame is smaller than the window.
+    """
+
+    def __init__(self, box: Sequence[int]):
+        top, bottom, left, right = (int(v) for v in box)
+        if not (0 <= top < bottom and 0 <= left < right):
+            raise ValueError(
+                'FixedCrop: box must be (top, bottom, left, right) with '
+                f'0 <= top < bottom and 0 <= left < right, got {box}.'
+            )
+        self.box = (top, bottom, left, right)
+
+    def transform(self, results: dict) -> dict:
+        owner = type(self).__name__
+        height, width = check_aligned(results, owner)
+        top, bottom, left, right = self.box
+        if bottom > height or right > width:
+            raise ValueError(
+                f'{owner}: the frame has size {(height, width)}, smaller '
+                f'than the crop box {self.box}.'
+            )
+        _crop(results, top, left, (bottom - top, right - left), owner)
+        results['crop_box'] = (top, left, bottom, right)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(box={self.box})'
+
+
 __all__ = [
+    'FixedCrop',
     'RandomCrop',
     'CenterCrop',
+    'KBCrop',
+    'kb_crop_box',
     'RandomFlip',
     'Resize',
     'RandomScale',

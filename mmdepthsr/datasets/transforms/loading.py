@@ -1,4 +1,4 @@
-"""Loading transforms: RGB images, depth maps, label maps and normal maps.
+"""Loading transforms: images, depth, disparity, labels and normals.
 
 Every loader checks what it reads and fails with an error that names the
 file, the field and what was expected (missing or corrupt file, wrong dtype,
@@ -8,7 +8,7 @@ number.
 """
 
 import io
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import cv2
 import mmengine.fileio as fileio
@@ -81,6 +81,35 @@ def _squeeze_single_channel(array: np.ndarray, path, owner, field):
             'expected H x W or H x W x 1.'
         )
     return array
+
+
+def _lookup_table(label_map) -> np.ndarray:
+    """A 1-D int64 lookup array from a dict or a sequence of train ids.
+
+    Entry ``i`` is the target of file id ``i``; -1 marks an unknown id.
+    """
+    if isinstance(label_map, dict):
+        keys = [int(k) for k in label_map]
+        if any(k < 0 for k in keys):
+            raise ValueError(
+                'LoadSemSeg: label_map keys must be non-negative file ids, '
+                f'got {sorted(k for k in keys if k < 0)}.'
+            )
+        lut = np.full(max(keys, default=-1) + 1, -1, dtype=np.int64)
+        for key, value in label_map.items():
+            lut[int(key)] = int(value)
+    else:
+        lut = np.asarray(label_map)
+        if lut.ndim != 1 or lut.dtype.kind not in 'ui':
+            raise ValueError(
+                'LoadSemSeg: label_map must be a dict or a 1-D integer '
+                f'lookup array, got shape {lut.shape} and dtype {lut.dtype}.'
+            )
+        lut = lut.astype(np.int64)
+        lut[lut < 0] = -1
+    if lut.size == 0:
+        raise ValueError('LoadSemSeg: label_map is empty.')
+    return lut
 
 
 @TRANSFORMS.register_module()
@@ -275,14 +304,142 @@ class LoadDepth(BaseTransform):
 
 
 @TRANSFORMS.register_module()
+class LoadDisparityDepth(BaseTransform):
+    """Load a stereo disparity PNG and turn it into metric depth.
+
+    The Cityscapes encoding (``mcordts/cityscapesScripts`` README): a 16-bit
+    PNG value ``p`` holds ``disparity_px = (p - 1) / 256`` for ``p > 0``;
+    ``p = 0`` is invalid. Depth in metres is ``baseline * fx /
+    disparity_px``, with ``fx`` (pixels) of the image the disparity belongs
+    to and the stereo baseline (metres). Pixels with ``p = 0`` or
+    ``disparity_px <= 0`` (``p = 1``, zero disparity = infinitely far) get
+    depth 0 (invalid), as in the Monocular-Depth-Estimation-Toolbox
+    ``DisparityLoadAnnotations``. Computed in float64, stored as float32.
+
+    Run it right after loading the image, before any geometric transform:
+    ``fx`` must be the one of the file's resolution. Resizing afterwards is
+    consistent: :class:`Resize` scales ``fx`` with the image and keeps the
+    depth values, so ``baseline * fx' / depth`` is the disparity in pixels
+    of the resized image (at 512 x 256 from 2048 x 1024,
+    ``(p - 1) / (256 * 4)``, the Auto-Lambda encoding).
+
+    Required keys: ``path_key``, ``baseline_key`` (metres) and
+    ``cam_intrinsics`` (``[fx, fy, cx, cy]``). Added key: ``key``
+    (``H x W`` float32 metres, 0 = invalid).
+
+    Args:
+        key (str): Where to store the depth. Defaults to ``'gt_depth'``.
+        path_key (str): Key of the disparity file path. Defaults to
+            ``'disparity_path'``.
+        baseline_key (str): Key of the stereo baseline in metres. Defaults
+            to ``'stereo_baseline'``.
+        disparity_scale (float): Stored value per pixel of disparity.
+            Defaults to 256 (Cityscapes).
+        disparity_offset (float): Value subtracted before scaling.
+            Defaults to 1 (Cityscapes).
+        backend_args (dict, optional): Arguments of the MMEngine file
+            backend. Defaults to None (local files).
+    """
+
+    def __init__(
+        self,
+        key: str = 'gt_depth',
+        path_key: str = 'disparity_path',
+        baseline_key: str = 'stereo_baseline',
+        disparity_scale: float = 256.0,
+        disparity_offset: float = 1.0,
+        backend_args: Optional[dict] = None,
+    ):
+        if not disparity_scale > 0:
+            raise ValueError(
+                'LoadDisparityDepth: disparity_scale must be positive, got '
+                f'{disparity_scale}.'
+            )
+        self.key = key
+        self.path_key = path_key
+        self.baseline_key = baseline_key
+        self.disparity_scale = float(disparity_scale)
+        self.disparity_offset = float(disparity_offset)
+        self.backend_args = backend_args
+
+    def _camera(self, results: dict, path) -> tuple:
+        """``(baseline, fx)`` of the sample, checked."""
+        owner = type(self).__name__
+        baseline = results.get(self.baseline_key)
+        if baseline is None:
+            raise KeyError(
+                f'{owner}: {path} needs results[{self.baseline_key!r}] (the '
+                'stereo baseline in metres); the dataset did not set it.'
+            )
+        intrinsics = results.get('cam_intrinsics')
+        if intrinsics is None:
+            raise KeyError(
+                f'{owner}: {path} needs results["cam_intrinsics"] '
+                '([fx, fy, cx, cy]); the dataset did not set it.'
+            )
+        baseline = float(baseline)
+        fx = float(np.asarray(intrinsics, dtype=np.float64).reshape(-1)[0])
+        for name, value in (('stereo baseline', baseline), ('fx', fx)):
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(
+                    f'{owner}: {path} has {name} {value}; it must be a '
+                    'finite positive number.'
+                )
+        return baseline, fx
+
+    def transform(self, results: dict) -> dict:
+        owner = type(self).__name__
+        path = _get_path(results, self.path_key, owner)
+        baseline, fx = self._camera(results, path)
+        content = _read_bytes(path, owner, 'disparity', self.backend_args)
+        stored = _decode_image(
+            content, cv2.IMREAD_UNCHANGED, path, owner, 'disparity'
+        )
+        stored = _squeeze_single_channel(stored, path, owner, 'disparity')
+        if stored.dtype.kind not in 'ui':
+            raise TypeError(
+                f'{owner}: disparity file {path} has dtype {stored.dtype}; '
+                'expected an integer (16-bit PNG) disparity map.'
+            )
+        _check_same_size(results, stored.shape, path, owner, 'disparity')
+        disparity = (
+            stored.astype(np.float64) - self.disparity_offset
+        ) / self.disparity_scale
+        valid = (stored > 0) & (disparity > 0)
+        if not valid.any():
+            raise ValueError(
+                f'{owner}: disparity file {path} has no valid pixel (every '
+                f'value is 0 or gives a disparity <= 0).'
+            )
+        depth = np.zeros(stored.shape, dtype=np.float64)
+        depth[valid] = baseline * fx / disparity[valid]
+        results[self.key] = depth.astype(np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f'{type(self).__name__}(key={self.key!r}, '
+            f'path_key={self.path_key!r}, '
+            f'baseline_key={self.baseline_key!r}, '
+            f'disparity_scale={self.disparity_scale}, '
+            f'disparity_offset={self.disparity_offset}, '
+            f'backend_args={self.backend_args})'
+        )
+
+
+@TRANSFORMS.register_module()
 class LoadSemSeg(BaseTransform):
     """Load a semantic label map (class ids, ``ignore_index`` = unlabelled).
 
     The file is read with Pillow, so palette PNGs give their indices (not
     their colours). Colour (3-channel) label images are rejected.
 
-    Required keys: ``path_key``. Added keys: ``gt_sem_seg`` (``H x W``,
-    uint8 for 8-bit files, int64 otherwise).
+    With a label map, the file ids are looked up first and the
+    ``num_classes`` check applies to the training ids.
+
+    Required keys: ``path_key``. Optional key: ``label_map``. Added keys:
+    ``gt_sem_seg`` (``H x W``, uint8 for 8-bit files and for mapped labels
+    that fit in 0..255, int64 otherwise).
 
     Args:
         path_key (str): Key of the file path. Defaults to ``'seg_map_path'``.
@@ -294,6 +451,19 @@ class LoadSemSeg(BaseTransform):
             shift the other ids down by one, for files that store classes as
             1..C (e.g. NYU-40 PNGs). Checked after the shift. Defaults to
             False.
+        label_map (dict | Sequence[int] | np.ndarray, optional): Lookup from
+            the ids stored in the file to the training ids, either a dict
+            ``{file_id: train_id}`` or an array whose entry ``i`` is the
+            training id of file id ``i`` (e.g. Cityscapes ``labelIds`` ->
+            19 train ids, 255 = ignore). A negative entry, or an id beyond
+            the end of the array, marks an id as unknown. When None and the
+            results carry a ``label_map`` (set per sample by datasets such as
+            ``CityscapesDataset``), that one is used. Cannot be combined with
+            ``reduce_zero_label``. Defaults to None.
+        unknown_label (str): What to do with file ids that ``label_map``
+            does not know: ``'error'`` raises a ValueError that lists them
+            and names the file; ``'ignore'`` turns them into
+            ``ignore_index``. Defaults to ``'error'``.
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
@@ -304,13 +474,53 @@ class LoadSemSeg(BaseTransform):
         num_classes: Optional[int] = None,
         ignore_index: int = 255,
         reduce_zero_label: bool = False,
+        label_map: Optional[Union[dict, Sequence[int], np.ndarray]] = None,
+        unknown_label: str = 'error',
         backend_args: Optional[dict] = None,
     ):
+        if unknown_label not in ('error', 'ignore'):
+            raise ValueError(
+                "LoadSemSeg: unknown_label must be 'error' or 'ignore', got "
+                f'{unknown_label!r}.'
+            )
+        if label_map is not None and reduce_zero_label:
+            raise ValueError(
+                'LoadSemSeg: give label_map or reduce_zero_label, not both '
+                '(put the shift into the label map).'
+            )
         self.path_key = path_key
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.reduce_zero_label = reduce_zero_label
+        self.label_map = (
+            None if label_map is None else _lookup_table(label_map)
+        )
+        self.unknown_label = unknown_label
         self.backend_args = backend_args
+
+    def _apply_label_map(self, labels, lut: np.ndarray, path) -> np.ndarray:
+        """Look the file ids up in ``lut``; unknown ids error or ignore."""
+        owner = type(self).__name__
+        ids = labels.astype(np.int64)
+        inside = (ids >= 0) & (ids < lut.size)
+        mapped = np.full(ids.shape, -1, dtype=np.int64)
+        mapped[inside] = lut[ids[inside]]
+        unknown = mapped < 0
+        if unknown.any():
+            if self.unknown_label == 'error':
+                bad = np.unique(ids[unknown])
+                shown = bad[:20].tolist()
+                more = ', ...' if bad.size > 20 else ''
+                raise ValueError(
+                    f'{owner}: label file {path} has {int(unknown.sum())} '
+                    f'pixel(s) with ids {shown}{more} that the label map '
+                    f'(ids 0..{lut.size - 1}) does not know; fix the file, '
+                    "extend the map or pass unknown_label='ignore'."
+                )
+            mapped[unknown] = self.ignore_index
+        if mapped.max() <= 255:
+            return mapped.astype(np.uint8)
+        return mapped
 
     def transform(self, results: dict) -> dict:
         owner = type(self).__name__
@@ -337,6 +547,17 @@ class LoadSemSeg(BaseTransform):
             )
         if labels.dtype != np.uint8:
             labels = labels.astype(np.int64)
+        lut = self.label_map
+        if lut is None and results.get('label_map') is not None:
+            if self.reduce_zero_label:
+                raise ValueError(
+                    f'{owner}: {path} comes with a label_map from the '
+                    'dataset, which cannot be combined with '
+                    'reduce_zero_label=True.'
+                )
+            lut = _lookup_table(results['label_map'])
+        if lut is not None:
+            labels = self._apply_label_map(labels, lut, path)
         if self.reduce_zero_label:
             void = labels == 0
             labels = labels - 1
@@ -361,8 +582,15 @@ class LoadSemSeg(BaseTransform):
             f'num_classes={self.num_classes}, '
             f'ignore_index={self.ignore_index}, '
             f'reduce_zero_label={self.reduce_zero_label}, '
+            f'label_map={self._label_map_repr()}, '
+            f'unknown_label={self.unknown_label!r}, '
             f'backend_args={self.backend_args})'
         )
+
+    def _label_map_repr(self) -> str:
+        if self.label_map is None:
+            return 'None'
+        return f'<{self.label_map.size} ids>'
 
 
 @TRANSFORMS.register_module()
@@ -494,4 +722,10 @@ class LoadNormal(BaseTransform):
         )
 
 
-__all__ = ['LoadRGBImage', 'LoadDepth', 'LoadSemSeg', 'LoadNormal']
+__all__ = [
+    'LoadRGBImage',
+    'LoadDepth',
+    'LoadDisparityDepth',
+    'LoadSemSeg',
+    'LoadNormal',
+]

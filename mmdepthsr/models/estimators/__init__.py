@@ -1,9 +1,12 @@
+from . import base_sr
 from .base import BaseDenseEstimator
+from .base_sr import *  # noqa: F401,F403
 from .eigen_coarse_fine import EigenCoarseFine
 from .mean_depth_baseline import MeanDepthBaseline, fit_mean_depth
 
 __all__ = [
     'BaseDenseEstimator',
+    *base_sr.__all__,
     'EigenCoarseFine',
     'MeanDepthBaseline',
     'fit_mean_depth',

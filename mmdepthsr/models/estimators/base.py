@@ -110,6 +110,13 @@ class BaseDenseEstimator(BaseModel, metaclass=ABCMeta):
         ``gt_key`` when present (a test pipeline may keep the ground truth at
         the original resolution), otherwise to ``ori_shape``.
 
+        When the metainfo has ``gt_crop_box = (top, bottom, left, right)``
+        (set by ``KBCrop(crop_gt=False)``: the input is a window of the
+        ground truth's frame), the map is resized to that box and pasted
+        into a zero canvas of the ground truth's size (else ``ori_shape``),
+        as BTS evaluates KITTI; pixels outside the box are 0 (no
+        prediction), which ``DepthMetric`` refuses to evaluate.
+
         Args:
             pred (Tensor): ``(N, C, h, w)`` prediction.
             data_samples (list[DenseDataSample]): Samples to fill.
@@ -133,6 +140,32 @@ class BaseDenseEstimator(BaseModel, metaclass=ABCMeta):
                 size = getattr(sample, gt_key).data.shape[-2:]
             else:
                 size = meta.get('ori_shape', (img_h, img_w))[:2]
-            out = resize(out, size, mode=mode)
+            box = meta.get('gt_crop_box')
+            if box is None:
+                out = resize(out, size, mode=mode)
+            else:
+                out = self._paste(
+                    out, size, box, mode, meta.get('img_path', '?')
+                )
             setattr(sample, key, PixelData(data=out[0]))
         return data_samples
+
+    @staticmethod
+    def _paste(
+        out: torch.Tensor, size, box, mode: str, name: str
+    ) -> torch.Tensor:
+        """Resize ``out`` ``(1, C, h, w)`` to ``box`` (``mode``) and paste
+        it into a zero canvas of ``size``."""
+        top, bottom, left, right = (int(b) for b in box)
+        height, width = (int(s) for s in size)
+        if not (0 <= top < bottom <= height and 0 <= left < right <= width):
+            raise ValueError(
+                f'{name}: gt_crop_box (top, bottom, left, right) = '
+                f'{tuple(box)} does not lie inside the {height} x {width} '
+                'ground truth.'
+            )
+        canvas = out.new_zeros((*out.shape[:2], height, width))
+        canvas[..., top:bottom, left:right] = resize(
+            out, (bottom - top, right - left), mode=mode
+        )
+        return canvas

@@ -13,6 +13,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
+from mmdepthsr.datasets.protocols import KITTI_IMAGE_SHAPES
 from mmdepthsr.datasets.transforms import (
     CenterCrop,
     GenerateLRDepth,
@@ -22,6 +23,7 @@ from mmdepthsr.datasets.transforms import (
     RandomScale,
     Resize,
 )
+from mmdepthsr.datasets.transforms.geometric import KBCrop, kb_crop_box
 from mmdepthsr.registry import TRANSFORMS
 
 H, W = 36, 48
@@ -518,3 +520,72 @@ def test_int64_labels_and_float_images_are_supported():
             range(300, 305)
         ) | {255}
     assert results['img'].shape == (16, 16, 3)
+
+
+def _kitti_sample(shape):
+    h, w = shape
+    v, u = np.mgrid[0:h, 0:w]
+    return dict(
+        img=np.stack([u % 256, v % 256, (u + v) % 256], -1).astype(np.uint8),
+        gt_depth=(v * 10000 + u).astype(np.float32),
+        cam_intrinsics=np.array([721.5377, 721.5377, 609.5593, 172.854]),
+        img_shape=(h, w),
+        img_path='kitti.png',
+    )
+
+
+def test_kb_crop_box_for_every_kitti_size():
+    assert kb_crop_box((375, 1242)) == (23, 375, 13, 1229)
+    for h, w in KITTI_IMAGE_SHAPES.values():
+        top, bottom, left, right = kb_crop_box((h, w))
+        assert (bottom - top, right - left) == (352, 1216)
+        assert top == h - 352 and bottom == h and left == (w - 1216) // 2
+    with pytest.raises(ValueError, match='at least 352 x 1216'):
+        kb_crop_box((350, 1242))
+
+
+def test_kb_crop_with_gt():
+    results = KBCrop(crop_gt=True)(_kitti_sample((375, 1242)))
+    assert results['img'].shape == (352, 1216, 3)
+    assert results['gt_depth'].shape == (352, 1216)
+    # pixel (0, 0) of the crop is row 23, column 13 of the frame
+    assert results['gt_depth'][0, 0] == 23 * 10000 + 13
+    assert results['gt_depth'][-1, -1] == 374 * 10000 + 1228
+    np.testing.assert_allclose(
+        results['cam_intrinsics'],
+        [721.5377, 721.5377, 609.5593 - 13, 172.854 - 23],
+    )
+    assert results['img_shape'] == (352, 1216)
+    assert results['crop_box'] == (23, 13, 375, 1229)
+    assert 'gt_crop_box' not in results
+
+
+def test_kb_crop_input_only_records_gt_box():
+    sample = _kitti_sample((370, 1224))  # 2011_09_28 / 09_30 size
+    gt = sample['gt_depth'].copy()
+    results = TRANSFORMS.build(dict(type='KBCrop', crop_gt=False))(sample)
+    assert results['img'].shape == (352, 1216, 3)
+    np.testing.assert_array_equal(results['gt_depth'], gt)
+    assert results['gt_crop_box'] == (18, 370, 4, 1220)
+    top, bottom, left, right = results['gt_crop_box']
+    full = _kitti_sample((370, 1224))['img']
+    np.testing.assert_array_equal(results['img'], full[top:bottom, left:right])
+    np.testing.assert_allclose(
+        results['cam_intrinsics'][2:], [609.5593 - 4, 172.854 - 18]
+    )
+    assert repr(KBCrop(crop_gt=False)).startswith('KBCrop(crop_gt=False')
+    with pytest.raises(ValueError, match='smaller than crop_size'):
+        KBCrop()(_kitti_sample((300, 1242)))
+
+
+def test_kb_crop_moves_lr_depth_on_its_grid():
+    sample = _kitti_sample((376, 1240))  # top 24, left 12: on the x4 grid
+    sample['lr_depth'] = sample['gt_depth'][::4, ::4].copy()
+    results = KBCrop(crop_gt=False)(sample)
+    assert results['lr_depth'].shape == (88, 304)
+    assert results['lr_depth'][0, 0] == 24 * 10000 + 12
+    assert results['gt_depth'].shape == (376, 1240)
+    sample = _kitti_sample((375, 1242))  # top 23 is not on the x3 grid
+    sample['lr_depth'] = sample['gt_depth'][::3, ::3].copy()
+    with pytest.raises(ValueError, match='lr_depth'):
+        KBCrop()(sample)

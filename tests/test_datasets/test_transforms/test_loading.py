@@ -305,3 +305,148 @@ def test_loaders_build_and_repr():
     )
     assert 'num_classes=13' in repr(LoadSemSeg(num_classes=13))
     assert 'axis_order=(0, 2, 1)' in repr(LoadNormal(axis_order=(0, 2, 1)))
+
+
+# ------------------------------------------------------- label map lookup
+def test_load_sem_seg_label_map_dict_and_array(tmp_path):
+    ids = np.array([[0, 1, 2], [3, 1, 0]], np.uint8)
+    path = _write_png(tmp_path / 'ids.png', ids)
+    out = LoadSemSeg(label_map={0: 255, 1: 0, 2: 1, 3: 1})(
+        dict(seg_map_path=path)
+    )['gt_sem_seg']
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, [[255, 0, 1], [1, 0, 255]])
+    out = LoadSemSeg(label_map=np.array([7, 6, 5, 4]), num_classes=8)(
+        dict(seg_map_path=path)
+    )['gt_sem_seg']
+    np.testing.assert_array_equal(out, [[7, 6, 5], [4, 6, 7]])
+
+
+def test_load_sem_seg_label_map_from_results(tmp_path):
+    path = _write_png(tmp_path / 'ids.png', np.array([[7, 26, 0]], np.uint8))
+    lut = np.full(34, 255)
+    lut[7], lut[26] = 0, 13
+    out = LoadSemSeg(num_classes=19)(dict(seg_map_path=path, label_map=lut))
+    np.testing.assert_array_equal(out['gt_sem_seg'], [[0, 13, 255]])
+    # The argument wins over the per-sample map.
+    out = LoadSemSeg(label_map={0: 1, 7: 2, 26: 3})(
+        dict(seg_map_path=path, label_map=lut)
+    )
+    np.testing.assert_array_equal(out['gt_sem_seg'], [[2, 3, 1]])
+    with pytest.raises(ValueError, match=r'ids\.png.*reduce_zero_label'):
+        LoadSemSeg(reduce_zero_label=True)(
+            dict(seg_map_path=path, label_map=lut)
+        )
+
+
+def test_load_sem_seg_label_map_unknown_ids(tmp_path):
+    ids = np.array([[0, 40, 1], [200, 40, 2]], np.uint8)
+    path = _write_png(tmp_path / 'odd_ids.png', ids)
+    lut = [5, 6, -1]  # id 2 unknown, ids >= 3 unknown
+    with pytest.raises(ValueError, match=r'odd_ids\.png.*\[2, 40, 200\]'):
+        LoadSemSeg(label_map=lut)(dict(seg_map_path=path))
+    out = LoadSemSeg(label_map=lut, unknown_label='ignore')(
+        dict(seg_map_path=path)
+    )['gt_sem_seg']
+    np.testing.assert_array_equal(out, [[5, 255, 6], [255, 255, 255]])
+    # The num_classes check applies to the mapped ids.
+    with pytest.raises(ValueError, match=r'odd_ids\.png.*\[5, 6\]'):
+        LoadSemSeg(label_map=lut, unknown_label='ignore', num_classes=3)(
+            dict(seg_map_path=path)
+        )
+
+
+def test_load_sem_seg_label_map_bad_arguments():
+    with pytest.raises(ValueError, match='not both'):
+        LoadSemSeg(label_map=[0, 1], reduce_zero_label=True)
+    with pytest.raises(ValueError, match='unknown_label'):
+        LoadSemSeg(label_map=[0, 1], unknown_label='drop')
+    with pytest.raises(ValueError, match='non-negative'):
+        LoadSemSeg(label_map={-1: 3})
+    with pytest.raises(ValueError, match='1-D integer'):
+        LoadSemSeg(label_map=np.zeros((2, 2), np.int64))
+    with pytest.raises(ValueError, match='1-D integer'):
+        LoadSemSeg(label_map=[0.5, 1.0])
+    text = repr(LoadSemSeg(label_map=np.arange(34)))
+    assert "label_map=<34 ids>, unknown_label='error'" in text
+
+
+# ---------------------------------------------------- disparity -> depth
+def test_load_disparity_depth_values(tmp_path, rgb):
+    # baseline 0.2 m, fx 100 px -> baseline * fx = 20 px m.
+    # p = 0 invalid; p = 1 is disparity 0 -> invalid; p = 257 -> 1 px ->
+    # 20 m; p = 513 -> 2 px -> 10 m; p = 2561 -> 10 px -> 2 m;
+    # p = 65535 -> 65534 / 256 = 255.9921875 px -> 0.078127... m.
+    stored = np.zeros((6, 8), np.uint16)
+    stored[0, :6] = [0, 1, 257, 513, 2561, 65535]
+    path = _write_png(tmp_path / 'disp.png', stored)
+    results = dict(
+        img=rgb,
+        disparity_path=path,
+        stereo_baseline=0.2,
+        cam_intrinsics=np.array([100.0, 90.0, 4.0, 3.0]),
+    )
+    depth = TRANSFORMS.build(dict(type='LoadDisparityDepth'))(results)[
+        'gt_depth'
+    ]
+    assert depth.dtype == np.float32 and depth.shape == (6, 8)
+    np.testing.assert_allclose(
+        depth[0, :6],
+        [0.0, 0.0, 20.0, 10.0, 2.0, 20.0 / (65534 / 256)],
+        rtol=1e-7,
+    )
+    assert not depth[1:].any()
+
+
+def test_load_disparity_depth_options(tmp_path):
+    path = _write_png(tmp_path / 'disp.png', np.array([[0, 5, 9]], np.uint8))
+    out = TRANSFORMS.build(
+        dict(
+            type='LoadDisparityDepth',
+            key='lr_depth',
+            path_key='disp',
+            baseline_key='base',
+            disparity_scale=2.0,
+            disparity_offset=0.0,
+        )
+    )(dict(disp=path, base=1.0, cam_intrinsics=[10.0, 10.0, 1.0, 0.0]))
+    # disparity = p / 2 -> 2.5 px and 4.5 px; depth = 10 / disparity.
+    np.testing.assert_allclose(out['lr_depth'], [[0.0, 4.0, 10 / 4.5]])
+
+
+def test_load_disparity_depth_errors(tmp_path, rgb):
+    from mmdepthsr.datasets.transforms.loading import LoadDisparityDepth
+
+    good = _write_png(
+        tmp_path / 'disp_ok.png', np.full((6, 8), 300, np.uint16)
+    )
+    camera = dict(stereo_baseline=0.2, cam_intrinsics=[100.0, 100.0, 4, 3])
+    load = LoadDisparityDepth()
+    with pytest.raises(KeyError, match=r'disp_ok\.png.*stereo_baseline'):
+        load(dict(disparity_path=good, cam_intrinsics=[1.0, 1, 0, 0]))
+    with pytest.raises(KeyError, match=r'disp_ok\.png.*cam_intrinsics'):
+        load(dict(disparity_path=good, stereo_baseline=0.2))
+    with pytest.raises(ValueError, match=r'disp_ok\.png.*baseline -0\.2'):
+        load(dict(camera, disparity_path=good, stereo_baseline=-0.2))
+    with pytest.raises(ValueError, match=r'disp_ok\.png.*fx nan'):
+        load(dict(camera, disparity_path=good, cam_intrinsics=[np.nan] * 4))
+    with pytest.raises(KeyError, match='disparity_path'):
+        load(dict(camera))
+    with pytest.raises(FileNotFoundError, match=r'no_disp\.png'):
+        load(dict(camera, disparity_path=str(tmp_path / 'no_disp.png')))
+    empty = _write_png(tmp_path / 'disp_empty.png', np.ones((6, 8), np.uint16))
+    with pytest.raises(ValueError, match=r'disp_empty\.png.*no valid'):
+        load(dict(camera, disparity_path=empty))
+    small = _write_png(tmp_path / 'disp_small.png', np.ones((5, 8), np.uint16))
+    with pytest.raises(ValueError, match=r'disp_small\.png.*\(6, 8\)'):
+        load(dict(camera, disparity_path=small, img=rgb))
+    colour = _write_png(tmp_path / 'disp_rgb.png', rgb)
+    with pytest.raises(ValueError, match=r'disp_rgb\.png.*channels'):
+        load(dict(camera, disparity_path=colour))
+    with pytest.raises(ValueError, match='disparity_scale'):
+        LoadDisparityDepth(disparity_scale=0)
+    assert repr(load) == (
+        "LoadDisparityDepth(key='gt_depth', path_key='disparity_path', "
+        "baseline_key='stereo_baseline', disparity_scale=256.0, "
+        'disparity_offset=1.0, backend_args=None)'
+    )

@@ -1,0 +1,207 @@
+"""Depth normalisation for depth super-resolution.
+
+Guided DSR networks take their depth input in a fixed range. The NYU v2
+protocol of DKN (cvlab-yonsei/dkn), FDSR, DCTNet and SGNet (yanzq95/SGNet)
+maps every image to [0, 1] with its own minimum and maximum,
+``(d - min) / (max - min)``, taken from the high-resolution ground truth;
+the grid-patch protocol divides by the patch maximum; PMBANet (Sunbaoli/
+PMBANet_DSR) feeds 8-bit maps divided by 255. :class:`NormalizeDepth`
+does all three on the network input and records the two numbers, so that
+estimators can map their outputs back to metres (``pred * (M - m) + m``,
+``denormalize_depth`` in ``mmdepthsr.models.utils``) before the loss and
+the metrics; ``gt_depth`` itself always stays in metres.
+"""
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmdepthsr.registry import TRANSFORMS
+
+from .geometric import sample_name
+
+_MODES = ('minmax', 'max', 'fixed')
+_DEGENERATE = ('error', 'unit')
+
+
+@TRANSFORMS.register_module()
+class NormalizeDepth(BaseTransform):
+    """Map the DSR input depth to ``(d - m) / (M - m)``.
+
+    ``m`` and ``M`` are the minimum and maximum of the valid (``> 0``)
+    pixels of ``results[stats_key]``; with ``mode='max'``, ``m = 0`` (the
+    map is divided by its maximum); with ``mode='fixed'``, ``(m, M) =
+    value_range`` for every sample (PMBANet's 8-bit input ``d / 255``:
+    ``value_range=(0, 255)``). Every map named in ``keys`` is normalised
+    with the same ``m`` and ``M`` (computed in float64, stored as float32),
+    and both are recorded as ``depth_norm_min`` and ``depth_norm_max``
+    (floats, in the unit of the map: metres, or grey levels for 8-bit
+    Middlebury maps), which ``PackDenseInputs`` carries into the metainfo.
+
+    ``stats_key='gt_depth'`` is the NYU DSR protocol of DKN / SGNet /
+    DCTNet: the statistics of the HR ground truth, also at test time (the
+    input then knows the range of the answer; this is what published
+    numbers use). ``stats_key='lr_depth'`` uses only the network input
+    (RGB-D-D real-world protocol of FDSR), which is what a deployed model
+    can do.
+
+    A degenerate sample (no valid pixel in ``stats_key``, or a constant map
+    with ``mode='minmax'``) raises by default. ``degenerate='unit'`` keeps
+    it in metres instead, with the rule tiled inference applies to its
+    tiles: no valid pixel gives ``(m, M) = (0, 1)``, a constant map ``M = m
+    + 1``. Training pipelines that cut random crops use ``'unit'``, since a
+    crop of a flat, fronto-parallel wall can be exactly constant.
+
+    Every pixel of the normalised maps goes through the formula, holes
+    included: with ``m > 0`` a hole (0) becomes ``-m / (M - m)``. DSR
+    protocols use hole-filled depth, where this does not arise.
+
+    Required keys: ``stats_key`` (not for ``'fixed'``) and ``keys``.
+    Modified keys: ``keys`` (float32). Added keys: ``depth_norm_min``,
+    ``depth_norm_max``.
+
+    Args:
+        mode (str): ``'minmax'``, ``'max'`` (``m = 0``) or ``'fixed'``
+            (``value_range``). Defaults to ``'minmax'``.
+        stats_key (str): Map whose valid pixels give ``m`` and ``M``,
+            ``'gt_depth'`` or ``'lr_depth'``; unused by ``'fixed'``.
+            Defaults to ``'gt_depth'``.
+        keys (str | Sequence[str]): Maps to normalise. ``gt_depth`` is not
+            allowed (it stays in metres for the loss and the metrics).
+            Defaults to ``('lr_depth',)``.
+        value_range (Sequence[float], optional): ``(m, M)`` of
+            ``mode='fixed'``, ``m < M``; must be None for the other modes.
+            Defaults to None.
+        degenerate (str): ``'error'`` or ``'unit'``, see above. Defaults to
+            ``'error'``.
+
+    Raises:
+        ValueError: When ``stats_key`` has a NaN/inf, or (with
+            ``degenerate='error'``) no valid pixel or ``M == m`` (a
+            constant map with ``mode='minmax'``); the message names the
+            sample.
+
+    Examples:
+        >>> import numpy as np
+        >>> results = dict(
+        ...     gt_depth=np.array([[0.0, 2.0], [3.0, 6.0]], np.float32),
+        ...     lr_depth=np.array([[4.0]], np.float32))
+        >>> out = NormalizeDepth()(results)
+        >>> out['lr_depth'], out['depth_norm_min'], out['depth_norm_max']
+        (array([[0.5]], dtype=float32), 2.0, 6.0)
+    """
+
+    def __init__(
+        self,
+        mode: str = 'minmax',
+        stats_key: str = 'gt_depth',
+        keys: Union[str, Sequence[str]] = ('lr_depth',),
+        value_range: Optional[Sequence[float]] = None,
+        degenerate: str = 'error',
+    ):
+        if degenerate not in _DEGENERATE:
+            raise ValueError(
+                f'NormalizeDepth: degenerate must be one of {_DEGENERATE}, '
+                f'got {degenerate!r}.'
+            )
+        if mode not in _MODES:
+            raise ValueError(
+                f'NormalizeDepth: mode must be one of {_MODES}, got {mode!r}.'
+            )
+        keys = (keys,) if isinstance(keys, str) else tuple(keys)
+        if not keys:
+            raise ValueError('NormalizeDepth: keys must name a map.')
+        if 'gt_depth' in keys:
+            raise ValueError(
+                'NormalizeDepth: gt_depth stays in metres (the loss and the '
+                'metrics compare de-normalised predictions with it); '
+                f'normalise only the network input, got keys={keys}.'
+            )
+        if mode == 'fixed':
+            if value_range is None or len(value_range) != 2:
+                raise ValueError(
+                    'NormalizeDepth: mode="fixed" needs value_range=(min, '
+                    f'max), got {value_range!r}.'
+                )
+            value_range = tuple(float(v) for v in value_range)
+            if not value_range[0] < value_range[1]:
+                raise ValueError(
+                    'NormalizeDepth: value_range must have min < max, got '
+                    f'{value_range}.'
+                )
+        elif value_range is not None:
+            raise ValueError(
+                f'NormalizeDepth: value_range is only used by mode="fixed", '
+                f'got it with mode={mode!r}.'
+            )
+        self.mode = mode
+        self.stats_key = stats_key
+        self.keys = keys
+        self.value_range = value_range
+        self.degenerate = degenerate
+
+    def _stats(self, results: dict) -> tuple:
+        """``(m, M)`` of the valid pixels of ``results[stats_key]``."""
+        if self.mode == 'fixed':
+            return self.value_range
+        owner = type(self).__name__
+        name = sample_name(results)
+        if results.get(self.stats_key) is None:
+            raise KeyError(
+                f'{owner}: {name} has no `{self.stats_key}` to take the '
+                'normalisation statistics from.'
+            )
+        stats = np.asarray(results[self.stats_key], dtype=np.float64)
+        bad = int(np.sum(~np.isfinite(stats)))
+        if bad:
+            raise ValueError(
+                f'{owner}: {self.stats_key} of {name} has {bad} NaN/inf '
+                'pixel(s); cannot take normalisation statistics.'
+            )
+        valid = stats[stats > 0]
+        if valid.size == 0 and self.degenerate == 'unit':
+            return 0.0, 1.0
+        if valid.size == 0:
+            raise ValueError(
+                f'{owner}: {self.stats_key} of {name} has no valid (> 0) '
+                'pixel; cannot normalise its depth.'
+            )
+        high = float(valid.max())
+        low = float(valid.min()) if self.mode == 'minmax' else 0.0
+        if high == low and self.degenerate == 'unit':
+            return low, low + 1.0
+        if high == low:
+            raise ValueError(
+                f'{owner}: {self.stats_key} of {name} is constant '
+                f'({high}) over its valid pixels, so max == min and '
+                '(d - min) / (max - min) is undefined; use mode="max" or '
+                'leave the sample out.'
+            )
+        return low, high
+
+    def transform(self, results: dict) -> dict:
+        owner = type(self).__name__
+        low, high = self._stats(results)
+        for key in self.keys:
+            if results.get(key) is None:
+                raise KeyError(
+                    f'{owner}: {sample_name(results)} has no `{key}` to '
+                    'normalise.'
+                )
+            depth = np.asarray(results[key], dtype=np.float64)
+            results[key] = ((depth - low) / (high - low)).astype(np.float32)
+        results['depth_norm_min'] = low
+        results['depth_norm_max'] = high
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f'{type(self).__name__}(mode={self.mode!r}, '
+            f'stats_key={self.stats_key!r}, keys={self.keys}, '
+            f'value_range={self.value_range}, '
+            f'degenerate={self.degenerate!r})'
+        )
+
+
+__all__ = ['NormalizeDepth']

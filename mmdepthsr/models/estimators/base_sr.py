@@ -1,0 +1,363 @@
+"""Base of guided depth super-resolution estimators, and the bicubic
+baseline.
+
+A guided DSR model maps an HR colour image ``(N, 3, H, W)`` and an LR depth
+``(N, 1, H/s, W/s)`` to an HR depth ``(N, 1, H, W)``. Networks work in the
+normalised depth units of their input (PMBANet, Sunbaoli/PMBANet_DSR,
+reads depth divided into ``[0, 1]``; the NYU v2 protocol of DKN / JIIF
+normalises each image by its min-max range); losses and metrics work in
+metres. :class:`BaseGuidedSREstimator` holds that bookkeeping once, so
+that a model only implements :meth:`~BaseGuidedSREstimator.forward_sr`.
+"""
+
+from abc import abstractmethod
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+
+from mmdepthsr.registry import MODELS
+
+from ..utils import stack_field, stack_lr_depth
+from ..utils.depth_norm import DEPTH_NORM_MODES, denormalize_depth
+from ..utils.tiling import BLEND_MODES, slide_inference
+from .base import BaseDenseEstimator, SampleList
+
+_TEST_CFG_DEFAULTS = dict(
+    mode='whole',
+    patch_size=None,
+    stride=None,
+    normalize=None,
+    blend='mean',
+    margin=0,
+)
+
+
+def _sample_name(sample, index: int) -> str:
+    return str(sample.metainfo.get('img_path', f'sample {index}'))
+
+
+class BaseGuidedSREstimator(BaseDenseEstimator):
+    """Base of the guided depth SR estimators.
+
+    Subclasses implement :meth:`forward_sr`. The base class
+
+    - batches ``lr_depth`` of the data samples (checked against
+      ``scale_factor`` and the image size; when the data preprocessor pads
+      the images, the LR maps are padded by edge replication to
+      ``1 / s`` of the padded size, and the padded part of the output is cut
+      away again);
+    - :meth:`loss`: de-normalises the output with each sample's
+      ``depth_norm_min`` / ``depth_norm_max``
+      (:func:`~mmdepthsr.models.utils.denormalize_depth`), then applies
+      ``loss_sr`` against ``gt_depth`` in metres (key ``'loss_sr'``);
+    - :meth:`predict`: whole-image or tiled inference (``test_cfg``), output
+      in metres as ``pred_sr_depth`` at the ground truth's size;
+    - :meth:`_forward`: the raw network output (normalised units).
+
+    Tiled inference (``test_cfg=dict(mode='slide', patch_size=...)``) uses
+    :func:`~mmdepthsr.models.utils.slide_inference`:
+
+    - ``normalize=None``: the tiles see ``lr_depth`` as the pipeline made
+      it (e.g. normalised by the whole image's statistics) and the stitched
+      output is de-normalised with the sample's recorded statistics;
+    - ``normalize='max'`` or ``'minmax'``: the tile rule of patch training.
+      A pipeline-normalised ``lr_depth`` is first brought back to metres
+      with the recorded statistics; then every LR tile is normalised by its
+      own LR statistics, and each tile output is de-normalised before the
+      tiles are stitched. The HR ground truth is never used.
+
+    Args:
+        scale_factor (int): The SR factor ``s``.
+        loss_sr (dict, optional): Config of the reconstruction loss, built
+            from ``MODELS``. Defaults to None: ``dict(type='L1Loss')``.
+        test_cfg (dict, optional): ``mode`` (``'whole'`` or ``'slide'``),
+            and for ``'slide'``: ``patch_size`` (HR ``(h, w)``), ``stride``
+            (defaults to ``patch_size``), ``normalize`` (None, ``'max'``,
+            ``'minmax'``), ``blend`` (``'mean'``, ``'linear'``), ``margin``
+            (HR pixels). Defaults to ``dict(mode='whole')``.
+        data_preprocessor (dict, optional): Config of the
+            :class:`DenseDataPreprocessor`.
+        init_cfg (dict, optional): Weight initialisation config.
+    """
+
+    def __init__(
+        self,
+        scale_factor: int,
+        loss_sr: Optional[dict] = None,
+        test_cfg: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
+        name = type(self).__name__
+        if int(scale_factor) != scale_factor or scale_factor < 1:
+            raise ValueError(
+                f'{name}: scale_factor must be a positive integer, got '
+                f'{scale_factor}.'
+            )
+        self.scale_factor = int(scale_factor)
+        self.loss_sr = MODELS.build(loss_sr or dict(type='L1Loss'))
+        self.test_cfg = self._check_test_cfg(test_cfg or {})
+
+    def _check_test_cfg(self, test_cfg: dict) -> dict:
+        name = type(self).__name__
+        unknown = set(test_cfg) - set(_TEST_CFG_DEFAULTS)
+        if unknown:
+            raise KeyError(
+                f'{name}: unknown test_cfg keys {sorted(unknown)}; allowed: '
+                f'{sorted(_TEST_CFG_DEFAULTS)}.'
+            )
+        cfg = dict(_TEST_CFG_DEFAULTS, **test_cfg)
+        if cfg['mode'] not in ('whole', 'slide'):
+            raise ValueError(
+                f'{name}: test_cfg.mode must be "whole" or "slide", got '
+                f'{cfg["mode"]!r}.'
+            )
+        if cfg['mode'] == 'slide' and cfg['patch_size'] is None:
+            raise ValueError(
+                f'{name}: test_cfg.mode="slide" needs test_cfg.patch_size.'
+            )
+        if cfg['normalize'] not in (None, *DEPTH_NORM_MODES):
+            raise ValueError(
+                f'{name}: test_cfg.normalize must be None or one of '
+                f'{DEPTH_NORM_MODES}, got {cfg["normalize"]!r}.'
+            )
+        if cfg['blend'] not in BLEND_MODES:
+            raise ValueError(
+                f'{name}: test_cfg.blend must be one of {BLEND_MODES}, got '
+                f'{cfg["blend"]!r}.'
+            )
+        return cfg
+
+    @abstractmethod
+    def forward_sr(
+        self, img: torch.Tensor, lr_depth: torch.Tensor
+    ) -> torch.Tensor:
+        """The network.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` preprocessed image.
+            lr_depth (Tensor): ``(N, 1, H/s, W/s)`` LR depth, in the units
+                the pipeline (or the tile rule) gives it.
+
+        Returns:
+            Tensor: ``(N, 1, H, W)`` HR depth in the units of ``lr_depth``.
+        """
+
+    def extract_lr_depth(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList]
+    ) -> torch.Tensor:
+        """Batch the samples' ``lr_depth`` to match the padded inputs.
+
+        Args:
+            inputs (Tensor): ``(N, 3, H, W)`` batch (maybe padded).
+            data_samples (list[DenseDataSample]): Samples with ``lr_depth``.
+
+        Returns:
+            Tensor: ``(N, 1, H/s, W/s)`` on the device of ``inputs``.
+
+        Raises:
+            ValueError: If the samples are missing, or an LR map is not its
+                image divided by ``scale_factor``.
+            KeyError: If a sample has no ``lr_depth``.
+        """
+        name, s = type(self).__name__, self.scale_factor
+        if data_samples is None:
+            raise ValueError(f'{name} needs data samples carrying `lr_depth`.')
+        height, width = inputs.shape[-2:]
+        if height % s or width % s:
+            raise ValueError(
+                f'{name}: the batch size {(height, width)} is not divisible '
+                f'by scale_factor {s}; use a size_divisor that is a multiple '
+                f'of {s} in the data preprocessor.'
+            )
+        lr_hw = (height // s, width // s)
+        lrs, padded = [], False
+        for i, sample in enumerate(data_samples):
+            if 'lr_depth' not in sample:
+                raise KeyError(
+                    f'{name}: {_sample_name(sample, i)} has no `lr_depth`; '
+                    'the pipeline must make it (GenerateLRDepth) or load it.'
+                )
+            recorded = sample.metainfo.get('scale_factor')
+            if recorded is not None and int(recorded) != s:
+                raise ValueError(
+                    f'{name}: {_sample_name(sample, i)} was degraded with '
+                    f'scale_factor {recorded}, the model expects {s}.'
+                )
+            lr = sample.lr_depth.data
+            img_h, img_w = sample.metainfo.get('img_shape', (height, width))[
+                :2
+            ]
+            h, w = lr.shape[-2:]
+            if (h * s, w * s) != (img_h, img_w):
+                raise ValueError(
+                    f'{name}: lr_depth of {_sample_name(sample, i)} has '
+                    f'size {(h, w)}, not its image {(img_h, img_w)} divided '
+                    f'by scale_factor {s}.'
+                )
+            if (h, w) != lr_hw:
+                pad = (0, lr_hw[1] - w, 0, lr_hw[0] - h)
+                lr = F.pad(lr[None].float(), pad, mode='replicate')[0]
+                padded = True
+            lrs.append(lr)
+        batch = torch.stack(lrs) if padded else stack_lr_depth(data_samples)
+        return batch.to(device=inputs.device, dtype=inputs.dtype)
+
+    def _check_output(self, pred: torch.Tensor, inputs: torch.Tensor):
+        expected = (inputs.shape[0], 1, *inputs.shape[-2:])
+        if tuple(pred.shape) != expected:
+            raise ValueError(
+                f'{type(self).__name__}.forward_sr returned shape '
+                f'{tuple(pred.shape)}; expected {expected}.'
+            )
+        return pred
+
+    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> Dict:
+        """The reconstruction loss in metres.
+
+        Args:
+            inputs (Tensor): ``(N, 3, H, W)`` images.
+            data_samples (list[DenseDataSample]): With ``lr_depth`` and
+                ``gt_depth`` (metres, 0 = invalid).
+
+        Returns:
+            dict: ``loss_sr``.
+        """
+        lr = self.extract_lr_depth(inputs, data_samples)
+        pred = self._check_output(self.forward_sr(inputs, lr), inputs)
+        pred = denormalize_depth(pred, data_samples)
+        gt = stack_field(data_samples, 'gt_depth').to(pred)
+        if gt.shape != pred.shape:
+            raise ValueError(
+                f'{type(self).__name__}: gt_depth batch {tuple(gt.shape)} '
+                f'does not match the output {tuple(pred.shape)}; training '
+                'ground truth must have the image size.'
+            )
+        return dict(loss_sr=self.loss_sr(pred, gt))
+
+    def inference(
+        self, inputs: torch.Tensor, data_samples: SampleList
+    ) -> torch.Tensor:
+        """HR depth in metres at the (padded) input size.
+
+        Args:
+            inputs (Tensor): ``(N, 3, H, W)`` images.
+            data_samples (list[DenseDataSample]): With ``lr_depth``.
+
+        Returns:
+            Tensor: ``(N, 1, H, W)`` in metres.
+        """
+        lr = self.extract_lr_depth(inputs, data_samples)
+        cfg = self.test_cfg
+        if cfg['mode'] == 'whole':
+            pred = self._check_output(self.forward_sr(inputs, lr), inputs)
+            return denormalize_depth(pred, data_samples)
+        if cfg['normalize'] is not None:
+            lr = denormalize_depth(lr, data_samples)
+        pred = slide_inference(
+            self.forward_sr,
+            inputs,
+            lr,
+            patch_size=cfg['patch_size'],
+            stride=cfg['stride'],
+            scale_factor=self.scale_factor,
+            normalize=cfg['normalize'],
+            blend=cfg['blend'],
+            margin=cfg['margin'],
+        )
+        if cfg['normalize'] is None:
+            pred = denormalize_depth(pred, data_samples)
+        return pred
+
+    def predict(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> SampleList:
+        """Predict ``pred_sr_depth`` (metres) at each sample's GT size.
+
+        Args:
+            inputs (Tensor): ``(N, 3, H, W)`` images.
+            data_samples (list[DenseDataSample]): With ``lr_depth``.
+
+        Returns:
+            list[DenseDataSample]: The samples with ``pred_sr_depth``
+            ``(1, H, W)``.
+        """
+        pred = self.inference(inputs, data_samples)
+        return self.postprocess_dense(pred, data_samples, key='pred_sr_depth')
+
+    def _forward(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> torch.Tensor:
+        """Raw output ``(N, 1, H, W)`` in the normalised units of the
+        input."""
+        lr = self.extract_lr_depth(inputs, data_samples)
+        return self.forward_sr(inputs, lr)
+
+
+@MODELS.register_module()
+class BicubicBaseline(BaseGuidedSREstimator):
+    """Bicubic upsampling of the LR depth: the reference row of DSR tables.
+
+    ``torch.nn.functional.interpolate(lr, size=(H, W), mode='bicubic',
+    align_corners=False)`` (Keys cubic convolution, ``a = -0.75``, edge
+    pixels replicated, no antialiasing). It differs from PIL's and MATLAB's
+    ``imresize`` bicubic (``a = -0.5``) by a fraction of the depth step
+    near edges, so published "Bicubic" numbers are matched only roughly.
+    The map is affine-equivariant (weights sum to 1), so the normalisation
+    of the input does not change the result in metres. The model has no
+    parameter and cannot be trained.
+
+    Args:
+        scale_factor (int): The SR factor ``s``.
+        test_cfg (dict, optional): As in :class:`BaseGuidedSREstimator`.
+        data_preprocessor (dict, optional): Config of the
+            :class:`DenseDataPreprocessor`.
+        init_cfg (dict, optional): Unused; kept for the common signature.
+
+    Examples:
+        >>> import torch
+        >>> model = BicubicBaseline(scale_factor=2)
+        >>> model.forward_sr(torch.zeros(1, 3, 4, 4),
+        ...                  torch.ones(1, 1, 2, 2)).shape
+        torch.Size([1, 1, 4, 4])
+    """
+
+    def __init__(
+        self,
+        scale_factor: int,
+        test_cfg: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            scale_factor=scale_factor,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
+        )
+
+    def forward_sr(
+        self, img: torch.Tensor, lr_depth: torch.Tensor
+    ) -> torch.Tensor:
+        """``(N, 1, H, W)`` bicubic upsampling of ``lr_depth`` to the size
+        of ``img``."""
+        return F.interpolate(
+            lr_depth,
+            size=tuple(img.shape[-2:]),
+            mode='bicubic',
+            align_corners=False,
+        )
+
+    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> Dict:
+        """The bicubic baseline has no parameter to train."""
+        raise NotImplementedError(
+            'BicubicBaseline has no parameter and nothing to train; use it '
+            'with tools/test.py (mode="predict") only.'
+        )
+
+
+__all__ = ['BaseGuidedSREstimator', 'BicubicBaseline']

@@ -1,0 +1,298 @@
+"""Grid tiling of images and stitching of tiled predictions.
+
+One grid rule serves training and inference: :func:`grid_positions` gives
+the tile offsets along one axis (``0, stride, 2 * stride, ...`` plus a last
+tile flush with the far border when the size is not covered exactly), used
+by ``GridPatchDataset`` to cut training patches and by
+:func:`slide_inference` to tile a whole test image for guided depth
+super-resolution.
+
+Blending of overlapping tile outputs (:func:`tile_weights`): every tile
+output pixel gets a weight, the stitched output is the weighted mean.
+
+* ``'mean'``: weight 1, the plain average of the overlapping tiles.
+* ``'linear'``: the weight grows linearly with the distance from the
+  tile's inner edges (``d + 0.5`` for the ``d``-th pixel from the edge), up
+  to half the tile size; it is never zero inside the image.
+* ``margin``: the first ``margin`` pixels along each inner edge get weight
+  0. A tile edge on the image border is not an inner edge: it keeps full
+  weight (the whole-image forward pass sees the same border there). A
+  fully convolutional network with zero padding and receptive-field radius
+  ``r`` computes, at pixels at least ``r`` away from a tile's inner edges,
+  exactly what it computes on the whole image, so ``margin >= r`` makes the
+  stitched output equal the whole-image output (up to float rounding).
+  Every pixel must keep some weight: ``stride <= patch - 2 * margin``.
+"""
+
+import math
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+import torch
+
+from .depth_norm import (
+    DEPTH_NORM_MODES,
+    denormalize_depth_tile,
+    normalize_depth_tile,
+)
+
+BLEND_MODES = ('mean', 'linear')
+
+IntPair = Union[int, Sequence[int]]
+
+
+def grid_positions(
+    size: int, patch: int, stride: Optional[int] = None
+) -> List[int]:
+    """Offsets of the tiles that cover ``[0, size)`` along one axis.
+
+    ``0, stride, 2 * stride, ...`` while the tile fits, and a last tile at
+    ``size - patch`` when that leaves pixels uncovered (it then overlaps its
+    neighbour by more than ``patch - stride``). Nothing is left out.
+
+    Args:
+        size (int): Image size along the axis.
+        patch (int): Tile size, ``1 <= patch <= size``.
+        stride (int, optional): Step, ``1 <= stride <= patch``. Defaults to
+            ``patch`` (no overlap except for the last tile).
+
+    Returns:
+        list[int]: Increasing offsets; the first is 0, the last
+        ``size - patch``.
+
+    Raises:
+        ValueError: If the tile is larger than the image or the stride
+            leaves gaps.
+
+    Examples:
+        >>> grid_positions(10, 4)
+        [0, 4, 6]
+        >>> grid_positions(8, 4, 2)
+        [0, 2, 4]
+    """
+    size, patch = int(size), int(patch)
+    stride = patch if stride is None else int(stride)
+    if patch < 1 or patch > size:
+        raise ValueError(
+            f'grid_positions: tile size {patch} must be in 1..{size} (the '
+            'image size).'
+        )
+    if stride < 1 or stride > patch:
+        raise ValueError(
+            f'grid_positions: stride {stride} must be in 1..{patch} (the '
+            'tile size); a larger stride would leave pixels out.'
+        )
+    positions = list(range(0, size - patch + 1, stride))
+    if positions[-1] != size - patch:
+        positions.append(size - patch)
+    return positions
+
+
+def _pair(value: IntPair, name: str) -> Tuple[int, int]:
+    if isinstance(value, (int, float)):
+        value = (value, value)
+    value = tuple(value)
+    if len(value) != 2 or any(int(v) != v or v < 1 for v in value):
+        raise ValueError(f'{name} must be a positive (h, w), got {value}.')
+    return int(value[0]), int(value[1])
+
+
+def tile_weights(
+    length: int,
+    position: int,
+    size: int,
+    blend: str = 'mean',
+    margin: int = 0,
+) -> torch.Tensor:
+    """Blending weights of one tile along one axis.
+
+    Args:
+        length (int): Tile size.
+        position (int): Tile offset in the image.
+        size (int): Image size; an edge at 0 or ``size`` is an image border
+            and keeps full weight.
+        blend (str): ``'mean'`` or ``'linear'``.
+        margin (int): Pixels along each inner edge with weight 0.
+
+    Returns:
+        Tensor: ``(length,)`` float32 weights.
+    """
+    if blend not in BLEND_MODES:
+        raise ValueError(f'blend must be one of {BLEND_MODES}, got {blend!r}.')
+    centre = torch.arange(length, dtype=torch.float64) + 0.5
+    dist = torch.full((length,), math.inf, dtype=torch.float64)
+    if position > 0:
+        dist = torch.minimum(dist, centre)
+    if position + length < size:
+        dist = torch.minimum(dist, length - centre)
+    if blend == 'mean':
+        weight = (dist > margin).to(torch.float64)
+    else:
+        weight = (dist - margin).clamp(min=0.0, max=length / 2)
+    return weight.float()
+
+
+def _axis_weights(
+    size: int, patch: int, positions: List[int], blend: str, margin: int
+) -> List[torch.Tensor]:
+    weights = [tile_weights(patch, p, size, blend, margin) for p in positions]
+    total = torch.zeros(size)
+    for p, w in zip(positions, weights):
+        total[p : p + patch] += w
+    if not bool((total > 0).all()):
+        uncovered = int((total <= 0).sum())
+        raise ValueError(
+            f'slide_inference: {uncovered} of {size} pixels get no weight '
+            f'(tile {patch}, positions {positions}, margin {margin}); the '
+            'overlap must be at least 2 * margin: stride <= patch - '
+            '2 * margin.'
+        )
+    return weights
+
+
+def slide_inference(
+    forward_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    img: torch.Tensor,
+    lr_depth: torch.Tensor,
+    patch_size: IntPair,
+    stride: Optional[IntPair] = None,
+    scale_factor: int = 1,
+    normalize: Optional[str] = None,
+    blend: str = 'mean',
+    margin: int = 0,
+) -> torch.Tensor:
+    """Run a guided DSR network tile by tile and stitch the HR outputs.
+
+    The HR image and the LR depth are cut on the same grid (the LR tile of
+    the HR box ``(top, left, h, w)`` is ``(top/s, left/s, h/s, w/s)``), so
+    tile sizes and strides must be multiples of ``scale_factor``. A tile
+    size larger than the image is clamped to the image (one tile along that
+    axis). With ``normalize`` each LR tile is divided by its own statistics
+    (:func:`normalize_depth_tile`, the rule of the training patches; only
+    LR values are used, never the HR ground truth) and the tile output is
+    brought back to metres before stitching. Overlaps are blended as
+    described in the module docstring.
+
+    Args:
+        forward_fn (Callable): ``forward_fn(img_tile, lr_tile)`` with
+            ``(N, 3, h, w)`` and ``(N, 1, h/s, w/s)`` returning
+            ``(N, C, h, w)``.
+        img (Tensor): ``(N, 3, H, W)`` guidance image.
+        lr_depth (Tensor): ``(N, 1, H/s, W/s)`` LR depth (metres when
+            ``normalize`` is set).
+        patch_size (int | tuple[int, int]): HR tile ``(h, w)``.
+        stride (int | tuple[int, int], optional): HR step; defaults to the
+            tile size.
+        scale_factor (int): ``s``. Defaults to 1.
+        normalize (str, optional): None, ``'max'`` or ``'minmax'``.
+        blend (str): ``'mean'`` or ``'linear'``. Defaults to ``'mean'``.
+        margin (int): Zero-weight pixels along inner tile edges.
+
+    Returns:
+        Tensor: ``(N, C, H, W)`` stitched output.
+
+    Raises:
+        ValueError: On inconsistent sizes, tiles off the LR grid, a margin
+            too large for the overlap, or a tile output of the wrong size.
+    """
+    if normalize is not None and normalize not in DEPTH_NORM_MODES:
+        raise ValueError(
+            'slide_inference: normalize must be None or one of '
+            f'{DEPTH_NORM_MODES}, got {normalize!r}.'
+        )
+    if blend not in BLEND_MODES:
+        raise ValueError(
+            f'slide_inference: blend must be one of {BLEND_MODES}, got '
+            f'{blend!r}.'
+        )
+    if int(margin) != margin or margin < 0:
+        raise ValueError(
+            f'slide_inference: margin must be an integer >= 0, got {margin}.'
+        )
+    s = int(scale_factor)
+    if s != scale_factor or s < 1:
+        raise ValueError(
+            'slide_inference: scale_factor must be a positive integer, got '
+            f'{scale_factor}.'
+        )
+    if img.dim() != 4 or lr_depth.dim() != 4:
+        raise ValueError(
+            'slide_inference: img and lr_depth must be (N, C, H, W), got '
+            f'{tuple(img.shape)} and {tuple(lr_depth.shape)}.'
+        )
+    n, _, height, width = img.shape
+    if (
+        lr_depth.shape[0] != n
+        or height % s
+        or width % s
+        or tuple(lr_depth.shape[-2:]) != (height // s, width // s)
+    ):
+        raise ValueError(
+            f'slide_inference: lr_depth {tuple(lr_depth.shape)} is not the '
+            f'image {tuple(img.shape)} divided by scale_factor {s}.'
+        )
+    patch_h, patch_w = _pair(patch_size, 'slide_inference: patch_size')
+    patch_h, patch_w = min(patch_h, height), min(patch_w, width)
+    stride_h, stride_w = (
+        (patch_h, patch_w)
+        if stride is None
+        else _pair(stride, 'slide_inference: stride')
+    )
+    stride_h, stride_w = min(stride_h, patch_h), min(stride_w, patch_w)
+    if any(v % s for v in (patch_h, patch_w, stride_h, stride_w)):
+        raise ValueError(
+            f'slide_inference: tile {(patch_h, patch_w)} and stride '
+            f'{(stride_h, stride_w)} must be multiples of scale_factor {s} '
+            'so that every HR tile has an exact LR tile.'
+        )
+    rows = grid_positions(height, patch_h, stride_h)
+    cols = grid_positions(width, patch_w, stride_w)
+    row_w = _axis_weights(height, patch_h, rows, blend, margin)
+    col_w = _axis_weights(width, patch_w, cols, blend, margin)
+
+    out = None
+    weight_sum = img.new_zeros((1, 1, height, width), dtype=torch.float32)
+    for top, wy in zip(rows, row_w):
+        for left, wx in zip(cols, col_w):
+            img_tile = img[..., top : top + patch_h, left : left + patch_w]
+            lr_tile = lr_depth[
+                ...,
+                top // s : (top + patch_h) // s,
+                left // s : (left + patch_w) // s,
+            ]
+            if normalize is not None:
+                lr_tile, low, high = normalize_depth_tile(lr_tile, normalize)
+            pred = forward_fn(img_tile, lr_tile)
+            if (
+                pred.dim() != 4
+                or pred.shape[0] != n
+                or tuple(pred.shape[-2:]) != (patch_h, patch_w)
+            ):
+                raise ValueError(
+                    'slide_inference: the network returned shape '
+                    f'{tuple(pred.shape)} for a tile of '
+                    f'{(n, patch_h, patch_w)}; expected (N, C, h, w) at the '
+                    'HR tile size.'
+                )
+            if normalize is not None:
+                pred = denormalize_depth_tile(pred, low, high)
+            weight = (wy[:, None] * wx[None, :]).to(pred)
+            if out is None:
+                out = pred.new_zeros((n, pred.shape[1], height, width))
+            out[..., top : top + patch_h, left : left + patch_w] += (
+                pred * weight
+            )
+            weight_sum[..., top : top + patch_h, left : left + patch_w] += (
+                weight
+            )
+    # The per-axis check above guarantees this; kept as the invariant that
+    # every HR pixel is covered by at least one weighted tile.
+    assert bool((weight_sum > 0).all()), 'slide_inference: uncovered pixels'
+    return out / weight_sum.to(out)
+
+
+__all__ = [
+    'BLEND_MODES',
+    'grid_positions',
+    'slide_inference',
+    'tile_weights',
+]
