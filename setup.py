@@ -31,6 +31,8 @@ setup(
         exclude=('configs', 'tools', 'tests', 'demo', 'benchmarks', 'docs')
     ),
     include_package_data=True,
+    # NYU class maps, class names and the official test split.
+    package_data={'mmdepthsr.datasets': ['meta/*.txt']},
     python_requires='>=3.10',
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require=dict(

@@ -1,8 +1,9 @@
-# NYU Depth v2 for the Eigen 2014 setup (paper section 4.1). Training: frames of the raw training scenes
-# (the paper rebalanced ~120K raw frames; the BTS "sync" set of 24,231 frames
-# is the usual public substitute); test: the 654 labelled test images.
-# NOTE: the NYUDepthV2Dataset loader is not part of the toolbox yet; its
-# argument names may still change. Depth PNGs are uint16 millimetres (0 = missing).
+# NYU Depth v2 for the Eigen 2014 setup (paper section 4.1). Training: frames
+# of the raw training scenes (the paper rebalanced ~120K raw frames; the BTS
+# "sync" set of 24,231 frames is the usual public substitute); test: the 654
+# labelled test images with their raw depth. BTS layout under data_root
+# (sync/, official_splits/test/, splits/; see NYUDepthV2Dataset). Depth PNGs
+# are uint16 millimetres (0 = missing).
 dataset_type = 'NYUDepthV2Dataset'
 data_root = 'data/nyu'
 
@@ -52,6 +53,7 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
+        test_mode=True,
         pipeline=test_pipeline,
     ),
 )

@@ -2,6 +2,7 @@ from . import (
     degradation,
     formatting,
     geometric,
+    lidar,
     loading,
     normalization,
     photometric,
@@ -9,12 +10,14 @@ from . import (
 from .degradation import *  # noqa: F401,F403
 from .formatting import *  # noqa: F401,F403
 from .geometric import *  # noqa: F401,F403
+from .lidar import *  # noqa: F401,F403
 from .loading import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .photometric import *  # noqa: F401,F403
 
 __all__ = [
     *loading.__all__,
+    *lidar.__all__,
     *geometric.__all__,
     *photometric.__all__,
     *degradation.__all__,

@@ -1,0 +1,1 @@
+"""Writers of tiny datasets in the original on-disk formats, for tests."""
