@@ -85,6 +85,7 @@ class PackDenseInputs(BaseTransform):
             'sample_idx',
             'patch_box',
             'patch_grid_index',
+            'source_shape',
             'source_idx',
             'depth_norm_min',
             'depth_norm_max',
