@@ -1,59 +1,28 @@
 # NYU Depth v2 labelled set, 13-class semantic segmentation (Couprie et al.,
-# ICLR 2013; Eigen & Fergus, ICCV 2015): official 795 training / 654 test frames
-# (Silberman et al. 2012); pixel accuracy, mean accuracy, mIoU and fwIoU
-# pooled over the test set (Couprie et al. 2013, Eigen & Fergus 2015, MTAN
-# (Liu et al., CVPR 2019)). Labels are stored as 0 = void, 1..13 and
-# loaded as 0..12 with void -> 255 (ignored). The 40 -> 13 map is that of
-# class13Mapping.mat (door -> wall, blinds/curtain -> window, ...).
-# Data: tools/dataset_converters/nyu.py -> data/nyu_labeled.
-dataset_type = 'NYULabeledDataset'
-data_root = 'data/nyu_labeled'
-num_classes = 13
-crop_size = (416, 544)
+# ICLR 2013; Eigen & Fergus, ICCV 2015): the 40-class settings of
+# nyu_labeled_seg40.py with the 13-class maps. Official 795 / 654 split;
+# aAcc, mAcc, mIoU and fwIoU pooled over the test set (Couprie et al. 2013,
+# Eigen & Fergus 2015, MTAN (Liu et al., CVPR 2019)). Labels are stored as
+# 0 = void, 1..13 and loaded as 0..12 with void -> 255 (ignored). The
+# 40 -> 13 map is that of class13Mapping.mat (door -> wall, blinds/curtain
+# -> window, ...).
+_base_ = './nyu_labeled_seg40.py'
 
+num_classes = 13
 train_pipeline = [
-    dict(type='LoadRGBImage'),
-    dict(type='LoadSemSeg', num_classes=num_classes, reduce_zero_label=True),
-    dict(type='RandomScale', scale_range=(1.0, 1.5)),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomColorGain', gain_range=(0.9, 1.1)),
-    dict(type='PackDenseInputs'),
+    dict(step, num_classes=num_classes) if step.type == 'LoadSemSeg' else step
+    for step in _base_.train_pipeline
 ]
 test_pipeline = [
-    dict(type='LoadRGBImage'),
-    dict(type='LoadSemSeg', num_classes=num_classes, reduce_zero_label=True),
-    dict(type='PackDenseInputs'),
+    dict(step, num_classes=num_classes) if step.type == 'LoadSemSeg' else step
+    for step in _base_.test_pipeline
 ]
-
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',  # 795 frames
-        seg_classes=num_classes,
-        pipeline=train_pipeline,
-    ),
+    dataset=dict(seg_classes=num_classes, pipeline=train_pipeline)
 )
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',  # 654 frames
-        seg_classes=num_classes,
-        test_mode=True,
-        pipeline=test_pipeline,
-    ),
+    dataset=dict(seg_classes=num_classes, pipeline=test_pipeline)
 )
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='SegMetric', num_classes=num_classes)
+val_evaluator = dict(num_classes=num_classes)
 test_evaluator = val_evaluator
