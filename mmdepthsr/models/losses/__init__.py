@@ -1,4 +1,14 @@
+from .cross_entropy_loss import CrossEntropyLoss
+from .gradient_loss import EigenGradientDepthLoss
 from .l1_loss import L1Loss
+from .normal_loss import NormalCosineLoss
 from .scale_invariant_loss import EIGEN_LOG_DEPTH_SCALE, ScaleInvariantLogLoss
 
-__all__ = ['EIGEN_LOG_DEPTH_SCALE', 'L1Loss', 'ScaleInvariantLogLoss']
+__all__ = [
+    'EIGEN_LOG_DEPTH_SCALE',
+    'CrossEntropyLoss',
+    'EigenGradientDepthLoss',
+    'L1Loss',
+    'NormalCosineLoss',
+    'ScaleInvariantLogLoss',
+]
