@@ -33,10 +33,12 @@ Details that matter for the sizes (all from the release):
 Max-pool and ReLU commute, so torchvision's conv -> ReLU -> pool order is
 the same function; only the LRN position differs. torchvision's AlexNet
 (widths 64-192-384-256-256, no LRN) is ``widths=(64, 192, 384, 256, 256),
-lrn=None``.
+lrn=None`` (:data:`TORCHVISION_WIDTHS`); its ImageNet weights load with
+``torchvision_checkpoint=...`` or :meth:`AlexNet.load_torchvision_state_dict`
+(keys renamed by :func:`alexnet_from_torchvision`).
 """
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -44,9 +46,82 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
+from .torchvision_compat import (
+    convert_torchvision_state_dict,
+    load_torchvision_file,
+)
+
+__all__ = [
+    'AlexNet',
+    'EIGEN_LRN',
+    'TORCHVISION_WIDTHS',
+    'alexnet_from_torchvision',
+]
+
 #: Eigen 2014 / cuda-convnet LRN in PyTorch's parametrisation (see module
 #: docstring): ``k + alpha / size * sum x^2 = 2 + 1e-4 * sum x^2``.
 EIGEN_LRN = dict(size=5, alpha=5e-4, beta=0.75, k=2.0)
+
+#: conv1-conv5 widths of torchvision's ``alexnet`` (pytorch/vision).
+TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
+
+#: torchvision ``features.<i>`` indices of conv1-conv5 (conv, ReLU, pool
+#: modules interleaved in one ``nn.Sequential``).
+_TORCHVISION_CONV_INDICES = (0, 3, 6, 8, 10)
+_CONV_KERNELS = (11, 5, 3, 3, 3)
+
+
+def _torchvision_shapes(
+    widths: Sequence[int] = TORCHVISION_WIDTHS, in_channels: int = 3
+) -> Dict[str, Tuple[int, ...]]:
+    """Parameter shapes of the conv stack under our keys."""
+    shapes = {}
+    cin = in_channels
+    for i, (width, kernel) in enumerate(zip(widths, _CONV_KERNELS)):
+        shapes[f'conv{i + 1}.weight'] = (width, cin, kernel, kernel)
+        shapes[f'conv{i + 1}.bias'] = (width,)
+        cin = width
+    return shapes
+
+
+def alexnet_from_torchvision(
+    state_dict: Mapping[str, torch.Tensor],
+    expected_shapes: Optional[Mapping[str, Sequence[int]]] = None,
+    source: str = 'torchvision AlexNet state dict',
+) -> Dict[str, torch.Tensor]:
+    """Map torchvision ``alexnet`` weights to :class:`AlexNet` keys.
+
+    ``features.{0,3,6,8,10}.{weight,bias}`` become
+    ``conv{1..5}.{weight,bias}``. The ``classifier.*`` (fc6-fc8) weights are
+    dropped: the backbone has no fully connected layers, and Eigen's coarse6
+    / full1 layer has another input size (12288 instead of 9216).
+
+    Args:
+        state_dict (Mapping[str, Tensor]): torchvision ``alexnet`` state
+            dict (``alexnet-owt-7be5be79.pth``), or a dict holding it under
+            ``'state_dict'``.
+        expected_shapes (Mapping[str, Sequence[int]], optional): Shapes the
+            result must have, under our keys. Defaults to torchvision's
+            (widths :data:`TORCHVISION_WIDTHS`, 3 input channels).
+        source (str): Name of the weights in error messages.
+
+    Returns:
+        dict[str, Tensor]: The 10 conv tensors under ``conv<i>`` keys.
+
+    Raises:
+        ValueError: Listing missing / unexpected keys and shape mismatches.
+    """
+    key_map = {
+        f'features.{index}.{param}': f'conv{i + 1}.{param}'
+        for i, index in enumerate(_TORCHVISION_CONV_INDICES)
+        for param in ('weight', 'bias')
+    }
+    return convert_torchvision_state_dict(
+        state_dict,
+        key_map,
+        expected_shapes or _torchvision_shapes(),
+        source=source,
+    )
 
 
 @MODELS.register_module()
@@ -64,7 +139,16 @@ class AlexNet(BaseModule):
             for no LRN. Defaults to Eigen's CMRNorm, :data:`EIGEN_LRN`.
         out_indices (Sequence[int]): Stages (0 = conv1 ... 4 = conv5) whose
             outputs are returned. Defaults to ``(4,)``.
-        init_cfg (dict | list[dict], optional): Initialisation config, e.g.
+        torchvision_checkpoint (str, optional): Local torchvision
+            ``alexnet`` ``.pth`` file, read with
+            ``torch.load(weights_only=True)``, renamed by
+            :func:`alexnet_from_torchvision` and loaded by
+            :meth:`init_weights` (the Runner calls it). Needs
+            ``widths=TORCHVISION_WIDTHS``; pair it with ``lrn=None`` for
+            torchvision's function. Cannot be combined with ``init_cfg``.
+            Defaults to None.
+        init_cfg (dict | list[dict], optional): Initialisation config for
+            checkpoints in this package's own key format, e.g.
             ``dict(type='Pretrained', checkpoint=...)``. Defaults to None
             (PyTorch's default init; the authors' ImageNet model is not
             available in PyTorch).
@@ -77,6 +161,7 @@ class AlexNet(BaseModule):
         conv1_padding: int = 2,
         lrn: Optional[Dict] = EIGEN_LRN,
         out_indices: Sequence[int] = (4,),
+        torchvision_checkpoint: Optional[str] = None,
         init_cfg: Optional[Dict] = None,
     ):
         super().__init__(init_cfg=init_cfg)
@@ -90,6 +175,13 @@ class AlexNet(BaseModule):
                 'AlexNet: `out_indices` must be a non-empty subset of '
                 f'0..4 (conv1..conv5), got {tuple(out_indices)}.'
             )
+        if torchvision_checkpoint is not None and init_cfg is not None:
+            raise ValueError(
+                'AlexNet: give either `torchvision_checkpoint` or '
+                '`init_cfg`, not both (init_weights would overwrite one with '
+                'the other).'
+            )
+        self.torchvision_checkpoint = torchvision_checkpoint
         self.widths = tuple(int(w) for w in widths)
         self.out_indices = tuple(sorted(set(out_indices)))
         c1, c2, c3, c4, c5 = self.widths
@@ -110,6 +202,35 @@ class AlexNet(BaseModule):
     def out_channels(self) -> int:
         """Channels of the last returned stage."""
         return self.widths[self.out_indices[-1]]
+
+    def load_torchvision_state_dict(
+        self,
+        state_dict: Mapping[str, torch.Tensor],
+        source: str = 'torchvision AlexNet state dict',
+    ) -> None:
+        """Copy torchvision ``alexnet`` weights into this backbone.
+
+        Args:
+            state_dict (Mapping[str, Tensor]): torchvision-format weights.
+            source (str): Name of the weights in error messages.
+
+        Raises:
+            ValueError: Listing missing / unexpected keys and shape
+                mismatches against this backbone (e.g. Krizhevsky widths).
+        """
+        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
+        weights = alexnet_from_torchvision(state_dict, expected, source)
+        self.load_state_dict(weights, strict=True)
+
+    def init_weights(self) -> None:
+        """Load ``torchvision_checkpoint`` if given, else ``init_cfg``."""
+        if self.torchvision_checkpoint is None:
+            super().init_weights()
+            return
+        self.load_torchvision_state_dict(
+            load_torchvision_file(self.torchvision_checkpoint),
+            source=self.torchvision_checkpoint,
+        )
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Extract features.

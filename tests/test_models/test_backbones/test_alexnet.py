@@ -4,7 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmdepthsr.models.backbones import AlexNet
+from mmdepthsr.models.backbones import AlexNet, alexnet_from_torchvision
+from mmdepthsr.models.backbones.alexnet import TORCHVISION_WIDTHS
+from mmdepthsr.registry import MODELS
 
 
 def _stage_shapes(model, size):
@@ -94,3 +96,108 @@ def test_stage1_order_pool_relu_lrn():
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError, match='AlexNet'):
         AlexNet(**kwargs)
+
+
+# torchvision alexnet: ``features`` convs at indices 0, 3, 6, 8, 10.
+TV_ALEXNET = {
+    'features.0.weight': (64, 3, 11, 11),
+    'features.0.bias': (64,),
+    'features.3.weight': (192, 64, 5, 5),
+    'features.3.bias': (192,),
+    'features.6.weight': (384, 192, 3, 3),
+    'features.6.bias': (384,),
+    'features.8.weight': (256, 384, 3, 3),
+    'features.8.bias': (256,),
+    'features.10.weight': (256, 256, 3, 3),
+    'features.10.bias': (256,),
+    'classifier.1.weight': (4096, 9216),
+    'classifier.1.bias': (4096,),
+    'classifier.4.weight': (4096, 4096),
+    'classifier.4.bias': (4096,),
+    'classifier.6.weight': (1000, 4096),
+    'classifier.6.bias': (1000,),
+}
+
+
+def torchvision_alexnet_state_dict(seed=0):
+    """Random tensors under torchvision's exact alexnet keys and shapes."""
+    gen = torch.Generator().manual_seed(seed)
+    return {
+        key: torch.randn(*shape, generator=gen) * 0.05
+        if key.startswith('features')
+        else torch.zeros(1).expand(*shape)  # exact shape, no memory
+        for key, shape in TV_ALEXNET.items()
+    }
+
+
+def _torchvision_alexnet(**kwargs):
+    return AlexNet(widths=TORCHVISION_WIDTHS, lrn=None, **kwargs)
+
+
+def test_torchvision_key_mapping():
+    sd = torchvision_alexnet_state_dict()
+    ours = alexnet_from_torchvision(sd)
+    assert sorted(ours) == sorted(
+        f'conv{i}.{p}' for i in range(1, 6) for p in ('weight', 'bias')
+    )
+    assert ours['conv1.weight'] is sd['features.0.weight']
+    assert ours['conv2.bias'] is sd['features.3.bias']
+    assert ours['conv4.weight'] is sd['features.8.weight']
+    assert ours['conv5.weight'] is sd['features.10.weight']
+
+
+def test_load_torchvision_weights_and_forward():
+    sd = torchvision_alexnet_state_dict(seed=1)
+    model = _torchvision_alexnet(out_indices=(0, 4))
+    model.load_torchvision_state_dict(sd)
+    assert torch.equal(model.conv1.weight, sd['features.0.weight'])
+    assert torch.equal(model.conv3.weight, sd['features.6.weight'])
+    assert torch.equal(model.conv5.bias, sd['features.10.bias'])
+    x = torch.randn(1, 3, 67, 67, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        stage1, _ = model(x)
+    # torchvision: conv 11x11/4 pad 2 -> ReLU -> max pool 3/2
+    ref = F.conv2d(
+        x, sd['features.0.weight'], sd['features.0.bias'], stride=4, padding=2
+    )
+    ref = F.max_pool2d(F.relu(ref), 3, 2)
+    assert stage1.shape == (1, 64, 7, 7)
+    torch.testing.assert_close(stage1, ref)
+
+
+def test_torchvision_checkpoint_from_config(tmp_path):
+    sd = torchvision_alexnet_state_dict(seed=3)
+    sd = {k: v for k, v in sd.items() if k.startswith('features')}
+    path = tmp_path / 'alexnet-synthetic.pth'
+    torch.save(sd, path)
+    model = MODELS.build(
+        dict(
+            type='AlexNet',
+            widths=TORCHVISION_WIDTHS,
+            lrn=None,
+            torchvision_checkpoint=str(path),
+        )
+    )
+    model.init_weights()
+    assert torch.equal(model.conv2.weight, sd['features.3.weight'])
+    assert torch.equal(model.conv4.bias, sd['features.8.bias'])
+
+
+def test_torchvision_mapping_errors():
+    sd = torchvision_alexnet_state_dict()
+    del sd['features.6.bias']
+    sd['features.12.weight'] = torch.zeros(3)
+    with pytest.raises(ValueError) as err:
+        alexnet_from_torchvision(sd)
+    msg = str(err.value)
+    assert 'missing keys: features.6.bias' in msg
+    assert 'unexpected keys: features.12.weight' in msg
+    # Krizhevsky widths cannot take torchvision's weights
+    with pytest.raises(
+        ValueError,
+        match=r'features\.0\.weight -> conv1\.weight: checkpoint '
+        r'\(64, 3, 11, 11\), expected \(96, 3, 11, 11\)',
+    ):
+        AlexNet().load_torchvision_state_dict(torchvision_alexnet_state_dict())
+    with pytest.raises(ValueError, match='AlexNet'):
+        AlexNet(torchvision_checkpoint='a.pth', init_cfg=dict(type='Kaiming'))

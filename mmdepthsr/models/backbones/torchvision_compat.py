@@ -1,0 +1,103 @@
+"""Loading torchvision ImageNet weights into backbones with other key names.
+
+torchvision's classification models (pytorch/vision,
+``torchvision/models/alexnet.py`` and ``vgg.py``) keep their convolutions in
+an ``nn.Sequential`` called ``features`` (keys ``features.<index>.weight``)
+and their fully connected layers in ``classifier``. The backbones of this
+package name their layers after the papers (``conv1``, ``conv3_2``, ...), so
+a torchvision checkpoint needs a key map before ``load_state_dict``. The
+per-architecture maps live next to their backbones (``alexnet.py``,
+``vgg.py``); this module holds the checking and file loading they share.
+"""
+
+from typing import Dict, Mapping, Optional, Sequence
+
+import torch
+
+__all__ = ['convert_torchvision_state_dict', 'load_torchvision_file']
+
+
+def _unwrap(state_dict: Mapping, source: str) -> Mapping:
+    """Accept a plain state dict or a ``{'state_dict': ...}`` checkpoint."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f'{source}: expected a state dict (a mapping of tensors), got '
+            f'{type(state_dict).__name__}.'
+        )
+    inner = state_dict.get('state_dict')
+    return inner if isinstance(inner, Mapping) else state_dict
+
+
+def convert_torchvision_state_dict(
+    state_dict: Mapping[str, torch.Tensor],
+    key_map: Mapping[str, str],
+    expected_shapes: Mapping[str, Sequence[int]],
+    ignored_prefixes: Sequence[str] = ('classifier.',),
+    source: str = 'torchvision state dict',
+) -> Dict[str, torch.Tensor]:
+    """Rename torchvision keys and check that every tensor fits.
+
+    Args:
+        state_dict (Mapping[str, Tensor]): torchvision-format weights, or a
+            checkpoint dict holding them under ``'state_dict'``.
+        key_map (Mapping[str, str]): torchvision key -> backbone key. Every
+            key of the map must be present.
+        expected_shapes (Mapping[str, Sequence[int]]): Backbone key -> the
+            shape the backbone needs.
+        ignored_prefixes (Sequence[str]): torchvision keys that are dropped
+            silently (layers the backbone does not have). Defaults to the
+            fully connected ``classifier.*``.
+        source (str): Name of the weights in error messages (a file path).
+
+    Returns:
+        dict[str, Tensor]: The tensors under the backbone's keys.
+
+    Raises:
+        ValueError: Listing every missing and every unexpected key and every
+            shape mismatch, when there is at least one of them.
+    """
+    state_dict = _unwrap(state_dict, source)
+    prefixes = tuple(ignored_prefixes)
+    missing = [key for key in key_map if key not in state_dict]
+    unexpected = [
+        key
+        for key in state_dict
+        if key not in key_map and not key.startswith(prefixes)
+    ]
+    mismatched = []
+    for tv_key, our_key in key_map.items():
+        if tv_key not in state_dict:
+            continue
+        got = tuple(state_dict[tv_key].shape)
+        want = tuple(expected_shapes[our_key])
+        if got != want:
+            mismatched.append(
+                f'{tv_key} -> {our_key}: checkpoint {got}, expected {want}'
+            )
+    if missing or unexpected or mismatched:
+        lines = [f'{source} does not match the torchvision layout:']
+        if missing:
+            lines.append('missing keys: ' + ', '.join(missing))
+        if unexpected:
+            lines.append('unexpected keys: ' + ', '.join(unexpected))
+        if mismatched:
+            lines.append('shape mismatches: ' + '; '.join(mismatched))
+        raise ValueError('\n'.join(lines))
+    return {our: state_dict[tv] for tv, our in key_map.items()}
+
+
+def load_torchvision_file(
+    path: str, map_location: Optional[str] = 'cpu'
+) -> Mapping[str, torch.Tensor]:
+    """Read a torchvision ``.pth`` file with ``weights_only=True``.
+
+    Args:
+        path (str): Local checkpoint file, e.g. ``vgg16-397923af.pth`` as
+            published by torchvision.
+        map_location (str, optional): Passed to :func:`torch.load`.
+            Defaults to ``'cpu'``.
+
+    Returns:
+        Mapping[str, Tensor]: The state dict stored in the file.
+    """
+    return torch.load(path, map_location=map_location, weights_only=True)
