@@ -1,0 +1,362 @@
+"""Scales 1-3 of the Eigen & Fergus (2015) multi-scale network.
+
+Paper: D. Eigen, R. Fergus, "Predicting Depth, Surface Normals and Semantic
+Labels with a Common Multi-Scale Convolutional Architecture", ICCV 2015,
+section 3. Layer details follow the authors' Theano release
+(``models/iccv15``). Shapes for a 3 x 228 x 304 input (VGG16 scale 1; the
+AlexNet scale 1 flattens 256 x 6 x 8 = 12288 values instead of 32256):
+
+==========  ===============================================  ==============
+layer       op                                               output
+==========  ===============================================  ==============
+scale       pool5 features x 0.01, flatten                   32256
+full1       fc -> 4096; ReLU; dropout 0.5                    4096
+full2       fc -> 17024; ReLU; reshape                       64 x 14 x 19
+upsample    fixed bilinear x4 (7x7 triangular transposed     64 x 59 x 79
+            conv, stride 4)
+crop        rows 2..56, cols 2..75                           64 x 55 x 74
+conv_s2_1   conv 9x9/2, 96, pad 1 (image); ReLU              96 x 111 x 149
+pool_s2_1   max 3x3/2 (floor)                                96 x 55 x 74
+concat      [scale-1 features, pooled conv_s2_1]             160 x 55 x 74
+(task)      conv_s2_2..5 per task                            C x 55 x 74
+conv_s3_1   conv 9x9/2, 64, pad 1 (image); ReLU              64 x 111 x 149
+pool_s3_1   max 3x3/1                                        64 x 109 x 147
+upsample    scale-2 predictions nearest x2, last row and     sum C x 109 x
+            column dropped                                   147
+concat      [predictions, pooled conv_s3_1 minus its first   64 x 109 x 147
+            sum C channels]
+(task)      conv_s3_2..4 per task                            C x 109 x 147
+==========  ===============================================  ==============
+
+Output ``j`` of both the 55 x 74 and the 109 x 147 grid is centred on input
+row/column ``4 j + 5`` and ``2 j + 5`` respectively (receptive-field centres
+of the 9x9/2 conv and the pools), i.e. both cover input rows 5..221 and
+columns 5..297.
+
+Scale-2 predictions enter scale 3 in the canonical task order depth,
+normal, seg: the release's depth+normals model drops the first 4 pooled
+conv_s3_1 channels to keep the concat 64 wide. With many classes the
+predictions may not fit in 64 channels; ``s3_concat='append'`` then keeps
+all pooled channels (64 + sum C), our generalisation.
+"""
+
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from mmdepthsr.registry import MODELS
+
+__all__ = [
+    'EigenScale1Head',
+    'EigenMultiScaleDecoder',
+    'EIGEN_TASK_ORDER',
+    'bilinear_upsample_kernel',
+]
+
+InitCfg = Optional[Union[Dict, Sequence[Dict]]]
+
+#: Order of the tasks in the scale-3 concat and in the outputs.
+EIGEN_TASK_ORDER = ('depth', 'normal', 'seg')
+
+#: The release's initialisation of the scale-1 fully connected layers.
+SCALE1_INIT = (
+    dict(type='Normal', std=0.01, bias=0.0, override=dict(name='full1')),
+    dict(type='Normal', std=0.001, bias=0.0, override=dict(name='full2')),
+)
+#: The release's initialisation of the shared first convs of scales 2, 3.
+SHARED_CONV_INIT = (
+    dict(type='Normal', std=0.001, bias=0.0, override=dict(name='conv_s2_1')),
+    dict(type='Normal', std=0.001, bias=0.0, override=dict(name='conv_s3_1')),
+)
+
+
+def _as_list(init_cfg: InitCfg):
+    """A fresh list copy of a sequence of init configs."""
+    if init_cfg is None or isinstance(init_cfg, dict):
+        return init_cfg
+    return [dict(cfg) for cfg in init_cfg]
+
+
+def bilinear_upsample_kernel(factor: int) -> torch.Tensor:
+    """The ``(2 f - 1) x (2 f - 1)`` triangular kernel of a stride-``f``
+    transposed convolution that interpolates linearly between inputs.
+
+    Args:
+        factor (int): Upsampling factor ``f``.
+
+    Returns:
+        Tensor: ``(2 f - 1, 2 f - 1)`` kernel with peak 1 at the centre.
+    """
+    pos = torch.arange(2 * factor - 1, dtype=torch.float32)
+    tri = 1 - (pos - (factor - 1)).abs() / factor
+    return tri[:, None] * tri[None, :]
+
+
+@MODELS.register_module()
+class EigenScale1Head(BaseModule):
+    """Fully connected scale-1 head: pool5 features to a 64-channel map.
+
+    The features are scaled by ``feature_scale``, flattened, passed through
+    full1 (ReLU, dropout) and full2 (ReLU), reshaped to ``out_channels x
+    fc_size``, upsampled by a fixed bilinear transposed convolution and
+    cropped to ``out_size`` starting at ``crop_offset``.
+
+    Args:
+        in_channels (int): Channels of the features. Defaults to 512
+            (VGG16; AlexNet: 256).
+        in_size (tuple[int, int]): Their (H, W). Defaults to (7, 9) (VGG16
+            on 228 x 304; AlexNet: (6, 8)).
+        hidden_channels (int): Width of full1. Defaults to 4096.
+        out_channels (int): Channels of the map. Defaults to 64.
+        fc_size (tuple[int, int]): (H, W) of the map that full2 predicts.
+            Defaults to (14, 19).
+        upsample_factor (int): Stride of the fixed transposed conv.
+            Defaults to 4.
+        crop_offset (tuple[int, int]): (top, left) of the crop. Defaults to
+            (2, 2).
+        out_size (tuple[int, int]): (H, W) after the crop. Defaults to
+            (55, 74).
+        feature_scale (float): Factor on the features. Defaults to 0.01.
+        dropout (float): Dropout after full1. Defaults to 0.5.
+        init_cfg (dict | list[dict], optional): Defaults to the release's:
+            full1 ~ N(0, 0.01^2), full2 ~ N(0, 0.001^2), biases 0.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 512,
+        in_size: Sequence[int] = (7, 9),
+        hidden_channels: int = 4096,
+        out_channels: int = 64,
+        fc_size: Sequence[int] = (14, 19),
+        upsample_factor: int = 4,
+        crop_offset: Sequence[int] = (2, 2),
+        out_size: Sequence[int] = (55, 74),
+        feature_scale: float = 0.01,
+        dropout: float = 0.5,
+        init_cfg: InitCfg = SCALE1_INIT,
+    ):
+        super().__init__(init_cfg=_as_list(init_cfg))
+        self.in_shape = (int(in_channels), *(int(s) for s in in_size))
+        self.out_channels = int(out_channels)
+        self.fc_size = tuple(int(s) for s in fc_size)
+        self.upsample_factor = int(upsample_factor)
+        self.crop_offset = tuple(int(s) for s in crop_offset)
+        self.out_size = tuple(int(s) for s in out_size)
+        self.feature_scale = feature_scale
+        f = self.upsample_factor
+        for full, off, out in zip(self.fc_size, self.crop_offset, out_size):
+            if off < 0 or off + out > (full - 1) * f + 2 * f - 1:
+                raise ValueError(
+                    f'EigenScale1Head: a {out_size} crop at {crop_offset} '
+                    f'does not fit in the x{f} upsampled {self.fc_size} map.'
+                )
+        c, h, w = self.in_shape
+        self.full1 = nn.Linear(c * h * w, hidden_channels)
+        self.full2 = nn.Linear(
+            hidden_channels,
+            self.out_channels * self.fc_size[0] * self.fc_size[1],
+        )
+        self.relu = nn.ReLU(inplace=True)
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer(
+            'upsample_kernel', bilinear_upsample_kernel(f), persistent=False
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map features to the scale-2 grid.
+
+        Args:
+            x (Tensor): ``(N, in_channels, *in_size)`` features.
+
+        Returns:
+            Tensor: ``(N, out_channels, *out_size)``.
+        """
+        if tuple(x.shape[1:]) != self.in_shape:
+            raise ValueError(
+                f'EigenScale1Head expects features of shape {self.in_shape} '
+                f'(C, H, W), got {tuple(x.shape[1:])}: the fully connected '
+                'layers fix the input size (228 x 304 gives 512 x 7 x 9 for '
+                'VGG16, 256 x 6 x 8 for AlexNet); set `in_channels` / '
+                '`in_size` or resize the input.'
+            )
+        x = torch.flatten(x * self.feature_scale, 1)
+        x = self.dropout(self.relu(self.full1(x)))
+        x = self.relu(self.full2(x)).view(-1, self.out_channels, *self.fc_size)
+        kernel = self.upsample_kernel.to(x.dtype).expand(
+            self.out_channels, 1, *self.upsample_kernel.shape
+        )
+        x = F.conv_transpose2d(
+            x, kernel, stride=self.upsample_factor, groups=self.out_channels
+        )
+        top, left = self.crop_offset
+        return x[
+            ..., top : top + self.out_size[0], left : left + self.out_size[1]
+        ]
+
+
+@MODELS.register_module()
+class EigenMultiScaleDecoder(BaseModule):
+    """Scale 1 (fully connected head), scale 2 and scale 3 with task heads.
+
+    Args:
+        heads (dict[str, dict]): Task name (``'depth'``, ``'normal'``,
+            ``'seg'``) to the config of its :class:`EigenTaskHead`
+            (``EigenDepthHead``, ``EigenNormalHead``, ``EigenSemSegHead``);
+            the decoder fills in their input widths.
+        scale1 (dict, optional): Arguments of :class:`EigenScale1Head`.
+        in_channels (int): Image channels of scales 2 and 3. Defaults to 3.
+        s2_channels (int): Filters of conv_s2_1. Defaults to 96.
+        s3_channels (int): Filters of conv_s3_1. Defaults to 64.
+        first_kernel (int): Kernel of conv_s2_1 / conv_s3_1. Defaults to 9.
+        first_padding (int): Their padding (cuda-convnet rule for 228 x
+            304). Defaults to 1.
+        s3_concat (str): ``'replace'`` (release: the scale-2 predictions
+            replace the first pooled conv_s3_1 channels) or ``'append'``.
+            Defaults to ``'replace'``.
+        init_cfg (dict | list[dict], optional): Defaults to the release's
+            N(0, 0.001^2) for conv_s2_1 and conv_s3_1, biases 0 (the scale-1
+            head and the task heads carry their own).
+    """
+
+    def __init__(
+        self,
+        heads: Dict[str, Dict],
+        scale1: Optional[Dict] = None,
+        in_channels: int = 3,
+        s2_channels: int = 96,
+        s3_channels: int = 64,
+        first_kernel: int = 9,
+        first_padding: int = 1,
+        s3_concat: str = 'replace',
+        init_cfg: InitCfg = SHARED_CONV_INIT,
+    ):
+        super().__init__(init_cfg=_as_list(init_cfg))
+        unknown = set(heads) - set(EIGEN_TASK_ORDER)
+        if not heads or unknown:
+            raise ValueError(
+                'EigenMultiScaleDecoder: `heads` must map a non-empty subset '
+                f'of {EIGEN_TASK_ORDER} to head configs, got {sorted(heads)}.'
+            )
+        if s3_concat not in ('replace', 'append'):
+            raise ValueError(
+                'EigenMultiScaleDecoder: `s3_concat` must be "replace" or '
+                f'"append", got "{s3_concat}".'
+            )
+        self.tasks = tuple(t for t in EIGEN_TASK_ORDER if t in heads)
+        self.s3_concat = s3_concat
+        self.scale1 = EigenScale1Head(**(scale1 or {}))
+        self.conv_s2_1 = nn.Conv2d(
+            in_channels,
+            s2_channels,
+            first_kernel,
+            stride=2,
+            padding=first_padding,
+        )
+        self.pool_s2_1 = nn.MaxPool2d(3, stride=2)
+        self.conv_s3_1 = nn.Conv2d(
+            in_channels,
+            s3_channels,
+            first_kernel,
+            stride=2,
+            padding=first_padding,
+        )
+        self.pool_s3_1 = nn.MaxPool2d(3, stride=1)
+        self.relu = nn.ReLU(inplace=True)
+
+        s2_in = self.scale1.out_channels + s2_channels
+
+        def build_heads(s3_in):
+            return nn.ModuleDict(
+                {
+                    t: MODELS.build(
+                        dict(
+                            heads[t],
+                            s2_in_channels=s2_in,
+                            s3_in_channels=s3_in,
+                        )
+                    )
+                    for t in self.tasks
+                }
+            )
+
+        self.heads = build_heads(s3_channels)
+        self.pred_channels = sum(h.out_channels for h in self.heads.values())
+        if s3_concat == 'append':
+            # The task heads are small; rebuild them for the wider concat
+            # once the prediction channels are known.
+            self.heads = build_heads(s3_channels + self.pred_channels)
+        elif self.pred_channels >= s3_channels:
+            raise ValueError(
+                f'EigenMultiScaleDecoder: the {self.pred_channels} scale-2 '
+                'prediction channels do not fit in the '
+                f'{s3_channels} conv_s3_1 channels they replace; use '
+                "s3_concat='append'."
+            )
+
+    def scale_parameters(self, scale: int):
+        """Parameters of scale 1 (the fc head), 2 or 3 (shared + task)."""
+        if scale == 1:
+            return list(self.scale1.parameters())
+        shared = self.conv_s2_1 if scale == 2 else self.conv_s3_1
+        params = list(shared.parameters())
+        for head in self.heads.values():
+            params += head.scale_parameters(scale)
+        return params
+
+    def forward_scale2(
+        self, features: torch.Tensor, img: torch.Tensor
+    ) -> Dict[str, torch.Tensor]:
+        """Scales 1 and 2.
+
+        Args:
+            features (Tensor): ``(N, C, h, w)`` scale-1 backbone features
+                (pool5 / conv5).
+            img (Tensor): ``(N, 3, H, W)`` image normalised for scales 2-3.
+
+        Returns:
+            dict[str, Tensor]: Task to ``(N, C_task, 55, 74)`` prediction.
+        """
+        s1 = self.scale1(features)
+        x = self.pool_s2_1(self.relu(self.conv_s2_1(img)))
+        if x.shape[-2:] != s1.shape[-2:]:
+            raise ValueError(
+                f'EigenMultiScaleDecoder: scale 1 gives a '
+                f'{tuple(s1.shape[-2:])} map but conv_s2_1 + pool a '
+                f'{tuple(x.shape[-2:])} one for the '
+                f'{tuple(img.shape[-2:])} image; adjust the scale-1 '
+                '`out_size` / `crop_offset`.'
+            )
+        x = torch.cat([s1, x], dim=1)
+        return {t: self.heads[t].forward_scale2(x) for t in self.tasks}
+
+    def forward_scale3(
+        self, img: torch.Tensor, scale2: Dict[str, torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
+        """Scale 3.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` image normalised for scales 2-3.
+            scale2 (dict[str, Tensor]): The scale-2 predictions.
+
+        Returns:
+            dict[str, Tensor]: Task to ``(N, C_task, 109, 147)`` prediction.
+        """
+        x = self.pool_s3_1(self.relu(self.conv_s3_1(img)))
+        h, w = x.shape[-2:]
+        preds = torch.cat([scale2[t] for t in self.tasks], dim=1)
+        preds = F.interpolate(preds, scale_factor=2, mode='nearest')
+        if preds.shape[-2] < h or preds.shape[-1] < w:
+            raise ValueError(
+                f'EigenMultiScaleDecoder: the x2 scale-2 predictions '
+                f'{tuple(preds.shape[-2:])} do not cover the {(h, w)} '
+                'scale-3 grid.'
+            )
+        preds = preds[..., :h, :w]
+        if self.s3_concat == 'replace':
+            x = x[:, self.pred_channels :]
+        x = torch.cat([preds, x], dim=1)
+        return {t: self.heads[t].forward_scale3(x) for t in self.tasks}
