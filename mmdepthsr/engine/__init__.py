@@ -7,6 +7,11 @@ from .dump_predictions_hook import DumpPredictionsHook
 from .optim_wrappers import CPUAutocastOptimWrapper, configure_amp
 from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
 from .runner import DenseRunner
+from .staged_training_hook import (
+    StagedOptimWrapperConstructor,
+    StagedTrainingHook,
+    matches_prefix,
+)
 from .visualization_hook import DenseVisualizationHook
 
 __all__ = [
@@ -19,6 +24,9 @@ __all__ = [
     'get_rng_state',
     'set_rng_state',
     'DenseRunner',
+    'StagedOptimWrapperConstructor',
+    'StagedTrainingHook',
+    'matches_prefix',
     'DumpPredictionsHook',
     'DenseVisualizationHook',
 ]

@@ -51,7 +51,9 @@ class EigenCoarseFine(BaseDenseEstimator):
     * ``stage='fine'``: the backbone and the coarse head are frozen
       (``requires_grad=False``, kept in eval mode so that dropout is off,
       run under ``torch.no_grad``) and the fine head is trained on their
-      fixed outputs. Load the stage-1 weights with ``load_from``.
+      fixed outputs. Load the stage-1 weights with ``load_from``, or train
+      both stages in one run with :meth:`set_stage` called by
+      ``StagedTrainingHook``.
 
     Outputs: ``mode='tensor'`` returns the stage's ``(N, 1, h, w)``
     normalised log depth. ``predict`` returns metres,
@@ -117,15 +119,7 @@ class EigenCoarseFine(BaseDenseEstimator):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
-        if stage not in ('coarse', 'fine'):
-            raise ValueError(
-                f'EigenCoarseFine: `stage` must be "coarse" or "fine", got '
-                f'"{stage}".'
-            )
-        if stage == 'fine' and fine_head is None:
-            raise ValueError(
-                'EigenCoarseFine: stage "fine" needs a `fine_head`.'
-            )
+        self._check_stage(stage, fine_head is not None)
         if gt_sampling not in ('nearest', 'block_mean'):
             raise ValueError(
                 'EigenCoarseFine: `gt_sampling` must be "nearest" or '
@@ -156,6 +150,37 @@ class EigenCoarseFine(BaseDenseEstimator):
         self.loss_module = MODELS.build(loss)
         for module in self._frozen_modules():
             module.requires_grad_(False)
+
+    @staticmethod
+    def _check_stage(stage: str, has_fine_head: bool) -> None:
+        if stage not in ('coarse', 'fine'):
+            raise ValueError(
+                f'EigenCoarseFine: `stage` must be "coarse" or "fine", got '
+                f'"{stage}".'
+            )
+        if stage == 'fine' and not has_fine_head:
+            raise ValueError(
+                'EigenCoarseFine: stage "fine" needs a `fine_head`.'
+            )
+
+    def set_stage(self, stage: str) -> None:
+        """Switch the training stage in place (one run for both stages,
+        see :class:`~mmdepthsr.engine.StagedTrainingHook`).
+
+        The parts the new stage trains get ``requires_grad=True``, the
+        others ``False`` and eval mode (when the model is training).
+
+        Args:
+            stage (str): ``'coarse'`` or ``'fine'``.
+        """
+        self._check_stage(stage, self.fine_head is not None)
+        self.stage = stage
+        for module in (self.backbone, self.coarse_head, self.fine_head):
+            if module is not None:
+                module.requires_grad_(True)
+        for module in self._frozen_modules():
+            module.requires_grad_(False)
+        self.train(self.training)
 
     def _frozen_modules(self):
         """The parts that the current stage does not train."""

@@ -197,6 +197,21 @@ def test_fine_stage_freezes_coarse():
             assert torch.equal(p, coarse[name])
 
 
+def test_set_stage_switches_frozen_parts():
+    model = _build(stage='fine').train()
+    model.set_stage('coarse')
+    assert model.stage == 'coarse'
+    assert model.backbone.training and not model.fine_head.training
+    for name, p in model.named_parameters():
+        assert p.requires_grad != name.startswith('fine_head'), name
+    model.set_stage('fine')
+    assert not model.backbone.training and model.fine_head.training
+    for name, p in model.named_parameters():
+        assert p.requires_grad == name.startswith('fine_head'), name
+    with pytest.raises(ValueError, match='needs a `fine_head`'):
+        _build(fine_head=None).set_stage('fine')
+
+
 def test_fine_stage_needs_fine_head():
     with pytest.raises(ValueError, match='fine_head'):
         _build(stage='fine', fine_head=None)
@@ -297,7 +312,14 @@ def test_config_matches_its_name(path):
     method, _, schedule, data = name.split('_')
     stage = method.split('-')[1]
     size = tuple(int(v) for v in data.split('-')[-1].split('x'))
-    assert cfg.model.stage == stage
+    if stage == 'staged':
+        # both stages in one run; built in the final stage for testing
+        hook = [h for h in cfg.custom_hooks if h.type == 'StagedTrainingHook']
+        stages = hook[0].stages
+        assert [s['model_stage'] for s in stages] == ['coarse', 'fine']
+        assert cfg.optim_wrapper.constructor == 'StagedOptimWrapperConstructor'
+        assert stages[1]['begin'] == 150 and cfg.load_from is None
+    assert cfg.model.stage == ('fine' if stage == 'staged' else stage)
     assert tuple(cfg.model.input_size) == size
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
     iters = schedule.split('-')[1]
