@@ -1,4 +1,7 @@
+from . import depth_encoders, resnet
 from .alexnet import AlexNet, alexnet_from_torchvision
+from .depth_encoders import *  # noqa: F401,F403
+from .resnet import *  # noqa: F401,F403
 from .vgg import VGG16, vgg16_from_torchvision
 
 __all__ = [
@@ -6,4 +9,6 @@ __all__ = [
     'VGG16',
     'alexnet_from_torchvision',
     'vgg16_from_torchvision',
+    *resnet.__all__,
+    *depth_encoders.__all__,
 ]

@@ -1,9 +1,21 @@
-from . import base_sr
+from . import (
+    base_sr,
+    cliffnet,
+    coupled_depth_sr,
+    depth_embedding,
+    joint_depth_sr,
+    pmbanet,
+)
 from .base import BaseDenseEstimator
 from .base_sr import *  # noqa: F401,F403
+from .cliffnet import *  # noqa: F401,F403
+from .coupled_depth_sr import *  # noqa: F401,F403
+from .depth_embedding import *  # noqa: F401,F403
 from .eigen_coarse_fine import EigenCoarseFine
 from .eigen_multiscale import EigenMultiScale
+from .joint_depth_sr import *  # noqa: F401,F403
 from .mean_depth_baseline import MeanDepthBaseline, fit_mean_depth
+from .pmbanet import *  # noqa: F401,F403
 
 __all__ = [
     'BaseDenseEstimator',
@@ -12,4 +24,9 @@ __all__ = [
     'EigenMultiScale',
     'MeanDepthBaseline',
     'fit_mean_depth',
+    *pmbanet.__all__,
+    *cliffnet.__all__,
+    *depth_embedding.__all__,
+    *joint_depth_sr.__all__,
+    *coupled_depth_sr.__all__,
 ]

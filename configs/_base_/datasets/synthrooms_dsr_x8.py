@@ -1,0 +1,86 @@
+# SynthRooms guided depth super-resolution, x8, with the grid-patch
+# protocol (README "Patch protocol"): every training image (240 x 320) is
+# cut into 64 x 64 HR patches on a regular grid that covers it (rows 0, 64,
+# 128, 176; columns 0, 64, 128, 192, 256: 20 patches, the last row
+# overlapping), each patch's depths (HR target and LR input) are divided by
+# the maximum of its LR depth, and the network output is multiplied back
+# before the loss. At test time models tile the whole image on the same
+# grid with the same per-tile rule (test_cfg=dict(mode='slide',
+# patch_size=(64, 64), normalize='max') in the model config) and the
+# stitched depth is evaluated at full resolution.
+# Degradation: PIL bicubic (antialiased), as the NYU v2 DSR protocol.
+# Both outputs of joint models are evaluated: SRMetric on pred_sr_depth
+# (RMSE / MAD in cm, 6 px border) and DepthMetric on pred_depth (joint
+# models only; pure DSR models use the first evaluator alone).
+dataset_type = 'SynthRoomsDataset'
+img_shape = (240, 320)
+scale_factor = 8
+patch_size = (64, 64)
+
+sample_pipeline = [
+    dict(
+        type='GenerateLRDepth', scale_factor=scale_factor, method='bicubic_pil'
+    ),
+]
+patch_pipeline = [
+    dict(type='NormalizeDepth', mode='max', stats_key='lr_depth'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDenseInputs'),
+]
+test_pipeline = [
+    dict(
+        type='GenerateLRDepth', scale_factor=scale_factor, method='bicubic_pil'
+    ),
+    dict(type='PackDenseInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='GridPatchDataset',
+        dataset=dict(
+            type=dataset_type,
+            split='train',  # 1000 scenes x 20 patches
+            img_shape=img_shape,
+            pipeline=sample_pipeline,
+        ),
+        patch_size=patch_size,
+        img_shape=img_shape,
+        pipeline=patch_pipeline,
+    ),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        split='val',  # 100 scenes
+        img_shape=img_shape,
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        split='test',  # 200 scenes
+        img_shape=img_shape,
+        pipeline=test_pipeline,
+    ),
+)
+
+sr_evaluator = dict(type='SRMetric', border=6, unit='cm')
+depth_evaluator = dict(type='DepthMetric', min_depth=1e-3, max_depth=10.0)
+val_evaluator = sr_evaluator
+test_evaluator = val_evaluator

@@ -1,0 +1,3 @@
+"""Placeholder."""
+
+__all__ = []
