@@ -163,3 +163,33 @@ def test_registry_and_bad_tasks():
     assert head.conv_s2_5.out_channels == 13
     with pytest.raises(ValueError, match='subset'):
         _decoder(dict(height=dict(type='EigenDepthHead')))
+
+
+def test_scale3_crop_matches_whole_grid_inside():
+    """Scale 3 on a crop of its grid: the release's 120 x 158 input window
+    for 55 x 74 outputs, and the same values as the whole-grid run wherever
+    the zero padding at the crop's border is out of reach."""
+    dec = _decoder(
+        dict(
+            depth=dict(type='EigenDepthHead'),
+            normal=dict(type='EigenNormalHead'),
+        )
+    ).eval()
+    assert dec.scale3_grid((228, 304)) == (109, 147)
+    assert dec.scale3_input_window((7, 11, 55, 74)) == (14, 22, 120, 158)
+    img = torch.randn(1, 3, 228, 304)
+    with torch.no_grad():
+        s2 = dec.forward_scale2(torch.rand(1, 8, 7, 9), img)
+        whole = dec.forward_scale3(img, s2)
+        crop = dec.forward_scale3(img, s2, crop=(7, 11, 55, 74))
+    for task in ('depth', 'normal'):
+        assert crop[task].shape[-2:] == (55, 74)
+        # receptive radius on the grid: 3 task convs 5x5 (6) + 1 pool (1),
+        # plus 1 for the conv padding at the window's edge
+        r = 8
+        torch.testing.assert_close(
+            crop[task][..., r:-r, r:-r],
+            whole[task][..., 7 + r : 7 + 55 - r, 11 + r : 11 + 74 - r],
+        )
+    with pytest.raises(ValueError, match='leaves'):
+        dec.forward_scale3(img, s2, crop=(60, 0, 55, 74))

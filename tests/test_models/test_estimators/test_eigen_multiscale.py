@@ -235,3 +235,42 @@ def test_seg_task_and_errors():
         )
     with pytest.raises(ValueError, match='228, 304'):
         model(torch.zeros(1, 3, 240, 320), mode='tensor')
+
+
+class _Recorder(torch.nn.Module):
+    """A loss that records its target and returns the mean prediction."""
+
+    def forward(self, pred, target):
+        self.pred, self.target = pred, target
+        return pred.mean()
+
+
+def test_scale3_trains_on_random_crops(alexnet_model):
+    model = alexnet_model
+    model.set_stage('scale3')
+    model.train()
+    recorder = _Recorder()
+    original = model.loss_modules['normal']
+    data = _batch(model, n=1)
+    torch.manual_seed(3)
+    expected = model._draw_scale3_crop((228, 304))
+    top, left, h, w = expected
+    assert (h, w) == (55, 74) and 0 <= top < 54 and 0 <= left < 73
+    torch.manual_seed(3)
+    model.loss_modules['normal'] = recorder
+    try:
+        model.loss(**data)
+    finally:
+        model.loss_modules['normal'] = original
+    assert recorder.pred.shape[-2:] == (55, 74)
+    # output (i, j) of the crop is centred on input 2 (top + i) + 5
+    gt = data['data_samples'][0].gt_normal.data
+    target = gt[:, 2 * top + 5 :: 2, 2 * left + 5 :: 2][None, :, :55, :74]
+    torch.testing.assert_close(recorder.target, target)
+    # different batches see different crops
+    seen = {model._draw_scale3_crop((228, 304)) for _ in range(20)}
+    assert len(seen) > 1
+    # the other stages and scale3_crop=None use the whole grid
+    model.set_stage('all')
+    assert model._draw_scale3_crop((228, 304)) is None
+    model.set_stage('scales12')
