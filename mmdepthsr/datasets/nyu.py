@@ -101,6 +101,10 @@ NYU40_CLASSES: Tuple[str, ...] = tuple(_read_meta('nyu40_classes.txt'))
 NYU13_CLASSES: Tuple[str, ...] = tuple(_read_meta('nyu13_classes.txt'))
 NYU40_PALETTE = _label_palette(len(NYU40_CLASSES))
 NYU13_PALETTE = _label_palette(len(NYU13_CLASSES))
+#: Names of the 4 structure classes of Silberman et al. 2012 (Eigen &
+#: Fergus 2015, 4-class task): floor, structure, furniture, prop.
+NYU4_CLASSES: Tuple[str, ...] = tuple(_read_meta('nyu4_classes.txt'))
+NYU4_PALETTE = _label_palette(len(NYU4_CLASSES))
 
 
 def nyu_label_luts() -> Tuple[np.ndarray, np.ndarray]:
@@ -116,6 +120,18 @@ def nyu_label_luts() -> Tuple[np.ndarray, np.ndarray]:
         _read_id_map('nyu894_to_40.txt', 894),
         _read_id_map('nyu40_to_13.txt', 40),
     )
+
+
+def nyu_structure_lut() -> np.ndarray:
+    """Lookup table of the 13 -> 4 structure-class map.
+
+    Returns:
+        np.ndarray: (14,) uint8 with ``labels4 = lut4[labels13]`` (1 floor,
+        2 structure, 3 furniture, 4 prop; 0 stays void): the Silberman et
+        al. 2012 super-classes of the 13 classes (``mapToNYUSuperClass`` of
+        the public class13Mapping script).
+    """
+    return _read_id_map('nyu13_to_4.txt', 13)
 
 
 def nyu_official_test_indices() -> np.ndarray:
@@ -211,9 +227,14 @@ class NYULabeledDataset(BaseDataset):
             later work) or ``'filled'`` (``depths/``: the in-painted dense
             depth; MTAN-style multi-task training and the DSR protocol).
             Defaults to ``'raw'``.
-        seg_classes (int, optional): None (no labels), 40 or 13: sets
+        seg_classes (int, optional): None (no labels), 40, 13 or 4: sets
             ``seg_map_path`` to ``labels40/`` or ``labels13/`` and the
-            metainfo ``classes`` / ``palette``. Defaults to None.
+            metainfo ``classes`` / ``palette``. The 4 structure classes
+            are read from ``labels13/`` through a per-sample ``label_map``
+            (:func:`nyu_structure_lut`, void -> 255, ids -> 0..3) that
+            ``LoadSemSeg`` applies, so load them with
+            ``LoadSemSeg(num_classes=4)`` (no ``reduce_zero_label``).
+            Defaults to None.
         with_normal (bool): Set ``normal_path`` (``normals/``, computed from
             the in-painted depth by the converter). Defaults to False.
         check_files (bool): Check at start-up that every file of the split
@@ -253,10 +274,10 @@ class NYULabeledDataset(BaseDataset):
                 "NYULabeledDataset: depth must be 'raw' or 'filled', got "
                 f'{depth!r}.'
             )
-        if seg_classes not in (None, 40, 13):
+        if seg_classes not in (None, 40, 13, 4):
             raise ValueError(
-                'NYULabeledDataset: seg_classes must be None, 40 or 13, got '
-                f'{seg_classes!r}.'
+                'NYULabeledDataset: seg_classes must be None, 40, 13 or 4, '
+                f'got {seg_classes!r}.'
             )
         if not data_root:
             raise ValueError('NYULabeledDataset: data_root is required.')
@@ -269,6 +290,7 @@ class NYULabeledDataset(BaseDataset):
             classes, palette = {
                 40: (NYU40_CLASSES, NYU40_PALETTE),
                 13: (NYU13_CLASSES, NYU13_PALETTE),
+                4: (NYU4_CLASSES, NYU4_PALETTE),
             }[seg_classes]
             metainfo = dict(
                 dict(classes=classes, palette=palette), **(metainfo or {})
@@ -306,7 +328,14 @@ class NYULabeledDataset(BaseDataset):
                 f'{unknown[:10]} that {scenes_path} does not have (indices '
                 'are 0-based labelled indices).'
             )
-        seg_kind = f'labels{self.seg_classes}' if self.seg_classes else None
+        seg_kind = (
+            f'labels{max(self.seg_classes, 13)}' if self.seg_classes else None
+        )
+        label_map = None
+        if self.seg_classes == 4:
+            lut4 = nyu_structure_lut().astype(np.int64) - 1
+            lut4[0] = 255
+            label_map = lut4.tolist()
         depth_kind = 'raw_depth' if self.depth == 'raw' else 'depth'
         data_list = []
         for index in indices:
@@ -326,6 +355,8 @@ class NYULabeledDataset(BaseDataset):
                     scene_type=scene_type,
                 )
             )
+            if label_map is not None:
+                data_list[-1]['label_map'] = label_map
         if self.check_files:
             keys = ('img_path', 'depth_path', 'seg_map_path', 'normal_path')
             _check_files_exist(
@@ -576,6 +607,9 @@ __all__ = [
     'NYU13_CLASSES',
     'NYU40_PALETTE',
     'NYU13_PALETTE',
+    'NYU4_CLASSES',
+    'NYU4_PALETTE',
+    'nyu_structure_lut',
     'nyu_label_luts',
     'nyu_official_test_indices',
     'NYULabeledDataset',

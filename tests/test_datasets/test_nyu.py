@@ -15,6 +15,7 @@ from mmdepthsr.datasets import (
     NYULabeledDataset,
     nyu_label_luts,
     nyu_official_test_indices,
+    nyu_structure_lut,
 )
 from mmdepthsr.datasets.protocols import NYU_INTRINSICS
 from mmdepthsr.datasets.transforms import FixedCrop
@@ -207,12 +208,51 @@ def test_labeled_filled_depth_and_13_classes(labeled):
     assert seg[210, 120] == 6  # 894 -> 40 -> 13-id 7 objects
 
 
+def test_labeled_4_structure_classes(labeled):
+    dataset = NYULabeledDataset(
+        labeled['root'],
+        split='dsr_train',
+        seg_classes=4,
+        pipeline=[
+            dict(type='LoadRGBImage'),
+            dict(type='LoadSemSeg', num_classes=4),
+        ],
+    )
+    assert tuple(dataset.metainfo['classes']) == (
+        'floor',
+        'structure',
+        'furniture',
+        'prop',
+    )
+    assert dataset.get_data_info(1)['seg_map_path'].endswith(
+        os.path.join('labels13', '0001.png')
+    )
+    seg = dataset[1]['gt_sem_seg']
+    assert seg[0, 0] == 255  # void
+    assert seg[479, 0] == 0  # 13-id 5 floor -> floor
+    assert seg[0, 639] == 1  # 13-id 12 wall -> structure
+    assert seg[210, 120] == 3  # 13-id 7 objects -> prop
+    # the 13 -> 4 table: bed books ceiling chair floor furniture objects
+    # picture sofa table tv wall window
+    np.testing.assert_array_equal(
+        nyu_structure_lut(), [0, 3, 4, 2, 3, 1, 3, 4, 4, 3, 3, 4, 2, 2]
+    )
+    with pytest.raises(ValueError, match='reduce_zero_label'):
+        NYULabeledDataset(
+            labeled['root'],
+            seg_classes=4,
+            pipeline=[
+                dict(type='LoadSemSeg', reduce_zero_label=True),
+            ],
+        )[0]
+
+
 def test_labeled_errors(tmp_path):
     with pytest.raises(ValueError, match='split must be one of'):
         NYULabeledDataset(str(tmp_path), split='val')
     with pytest.raises(ValueError, match="'raw' or 'filled'"):
         NYULabeledDataset(str(tmp_path), depth='inpainted')
-    with pytest.raises(ValueError, match='None, 40 or 13'):
+    with pytest.raises(ValueError, match='None, 40, 13 or 4'):
         NYULabeledDataset(str(tmp_path), seg_classes=37)
     with pytest.raises(FileNotFoundError, match='scenes.txt'):
         NYULabeledDataset(str(tmp_path / 'nowhere'))
