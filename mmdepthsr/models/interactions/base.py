@@ -1,0 +1,104 @@
+"""Common input handling of the task-interaction units.
+
+Every interaction unit refines the features ``x`` of one task with the
+features ``guide`` of another task and shares one signature::
+
+    Unit(channels, guide_channels, **unit_specific_kwargs)
+    unit(x, guide)  # x: (N, channels, H, W), guide: (N, guide_channels, h, w)
+
+``guide`` is resized bilinearly to ``H x W`` when its spatial size differs.
+The shape checks and the resizing live here once; the units only define
+their layers and their ``forward``.
+"""
+
+from typing import Tuple
+
+import torch
+from torch import nn
+
+from ..utils import resize
+
+__all__ = ['BaseInteractionUnit']
+
+
+class BaseInteractionUnit(nn.Module):
+    """Base class of the interaction units: argument and input checks.
+
+    Args:
+        channels (int): Channels of the refined features ``x``.
+        guide_channels (int): Channels of the guiding features ``guide``.
+        align_corners (bool): ``align_corners`` of the bilinear resize of
+            ``guide`` to the size of ``x``. Defaults to False.
+
+    Raises:
+        ValueError: If ``channels`` or ``guide_channels`` is not a positive
+            integer.
+    """
+
+    def __init__(
+        self, channels: int, guide_channels: int, align_corners: bool = False
+    ) -> None:
+        super().__init__()
+        for name, value in (
+            ('channels', channels),
+            ('guide_channels', guide_channels),
+        ):
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < 1
+            ):
+                raise ValueError(
+                    f'{type(self).__name__}: {name} must be a positive '
+                    f'integer, got {value!r}'
+                )
+        self.channels = channels
+        self.guide_channels = guide_channels
+        self.align_corners = align_corners
+
+    def _check_inputs(
+        self, x: torch.Tensor, guide: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Validate ``x`` and ``guide`` and resize ``guide`` to ``x``.
+
+        Args:
+            x (Tensor): Refined features, ``(N, channels, H, W)``.
+            guide (Tensor): Guiding features, ``(N, guide_channels, h, w)``.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``x`` unchanged and ``guide`` resized to
+            ``(N, guide_channels, H, W)``.
+
+        Raises:
+            ValueError: If a tensor is not 4-D, a channel count differs from
+                the constructor's, or the batch sizes differ.
+        """
+        name = type(self).__name__
+        for arg, tensor in (('x', x), ('guide', guide)):
+            if tensor.dim() != 4:
+                raise ValueError(
+                    f'{name}: {arg} must be a 4-D (N, C, H, W) tensor, got '
+                    f'shape {tuple(tensor.shape)}'
+                )
+        if x.shape[1] != self.channels:
+            raise ValueError(
+                f'{name}: x has {x.shape[1]} channels, expected '
+                f'channels={self.channels}'
+            )
+        if guide.shape[1] != self.guide_channels:
+            raise ValueError(
+                f'{name}: guide has {guide.shape[1]} channels, expected '
+                f'guide_channels={self.guide_channels}'
+            )
+        if guide.shape[0] != x.shape[0]:
+            raise ValueError(
+                f'{name}: batch sizes differ, x has {x.shape[0]} and guide '
+                f'has {guide.shape[0]}'
+            )
+        guide = resize(
+            guide,
+            tuple(x.shape[-2:]),
+            mode='bilinear',
+            align_corners=self.align_corners,
+        )
+        return x, guide
