@@ -4,10 +4,14 @@ Examples::
 
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --work-dir work_dirs/eval
+    python tools/test.py configs/bicubic/bicubic_x8_nyu-dsr.py none
     python tools/test.py CONFIG CHECKPOINT --out preds.pkl --show-dir vis/
     python tools/test.py CONFIG CHECKPOINT --cfg-options \
         test_evaluator.crop=eigen_nyu
     bash tools/dist_test.sh CONFIG CHECKPOINT 8               # torchrun
+
+``CHECKPOINT`` may be ``none`` (or left out) for models without
+parameters, such as ``BicubicBaseline``; a model with parameters needs one.
 
 Outputs:
 
@@ -59,7 +63,13 @@ def parse_args(argv=None):
         description='Test (and evaluate) a dense predictor'
     )
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='checkpoint file; "none" (or nothing) for a model without '
+        'parameters (e.g. BicubicBaseline)',
+    )
     parser.add_argument(
         '--work-dir',
         help='the dir for logs and the results JSON (default: the '
@@ -91,6 +101,8 @@ def parse_args(argv=None):
     # --local_rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.checkpoint is not None and args.checkpoint.lower() == 'none':
+        args.checkpoint = None
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -124,7 +136,11 @@ def build_config(args) -> tuple:
     Returns:
         tuple: ``(cfg, notes)`` where ``notes`` are sentences to log.
     """
-    if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
+    if (
+        args.checkpoint is not None
+        and not osp.isfile(args.checkpoint)
+        and '://' not in args.checkpoint
+    ):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out must be a .pkl file, got {args.out}')
@@ -147,6 +163,22 @@ def build_config(args) -> tuple:
     validate_config(cfg)
     notes = setup_distributed(cfg, args.launcher)
     return cfg, notes
+
+
+def check_parameter_free(model, config: str) -> None:
+    """Refuse to test a model with parameters without a checkpoint.
+
+    Raises:
+        ValueError: If ``model`` has parameters.
+    """
+    model = getattr(model, 'module', model)
+    count = sum(p.numel() for p in model.parameters())
+    if count:
+        raise ValueError(
+            f'{type(model).__name__} of {config} has {count} parameters; '
+            'give a checkpoint (CHECKPOINT "none" is only for models '
+            'without parameters, such as BicubicBaseline).'
+        )
 
 
 def metric_protocols(evaluator) -> dict:
@@ -198,6 +230,11 @@ def main(argv=None):
         sys.exit(f'ERROR: {err}')
 
     runner = RUNNERS.build(cfg)
+    if args.checkpoint is None:
+        try:
+            check_parameter_free(runner.model, args.config)
+        except ValueError as err:
+            sys.exit(f'ERROR: {err}')
     for note in notes:
         runner.logger.info(note)
     metrics = runner.test()
@@ -205,11 +242,12 @@ def main(argv=None):
         return
 
     protocols = metric_protocols(runner.test_loop.evaluator)
-    print(format_tables(args.config, args.checkpoint, metrics, protocols))
+    checkpoint = args.checkpoint or 'none (model without parameters)'
+    print(format_tables(args.config, checkpoint, metrics, protocols))
     results = dict(
         metrics=metrics,
         protocol=protocols,
-        checkpoint=osp.abspath(args.checkpoint),
+        checkpoint=args.checkpoint and osp.abspath(args.checkpoint),
         config=osp.abspath(args.config),
         cfg_options=args.cfg_options,
         time=datetime.datetime.now().isoformat(timespec='seconds'),
