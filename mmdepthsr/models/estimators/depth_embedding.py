@@ -1,3 +1,418 @@
-"""Placeholder."""
+"""Pre-training of depth-map encoders (the HEGs of CLIFFNet).
 
-__all__ = []
+CLIFFNet (Wang, Zhang, Wang, Lu, Ruan, ECCV 2020; scott89/CLIFFNet)
+learns its hierarchical embedding loss in the feature space of a depth-map
+encoder trained beforehand: the released one as a depth-map scene
+classifier on NYU v2, and (per the paper's abstract) also without extra
+labels. Two estimators train such an encoder:
+
+- :class:`DepthAutoEncoder`: label-free, reconstructs the input depth map
+  from the encoder's deepest features with a small decoder;
+- :class:`DepthSceneClassifier`: global average pooling + linear layer on
+  the deepest features, cross-entropy on a scene label of the metainfo.
+
+Both take the ground-truth depth ``gt_depth`` of the data samples as their
+input; the colour image (``inputs``) is ignored. The encoder is stored as
+``self.encoder``, so its weights are the ``encoder.*`` keys of the
+checkpoints (``HierarchicalEmbeddingLoss(checkpoint_prefix='encoder.')``).
+"""
+
+import math
+from typing import Dict, Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmengine.structures import PixelData
+
+from mmdepthsr.registry import MODELS
+
+from ..utils import resize, stack_field
+from .base import BaseDenseEstimator, SampleList
+
+
+def _deepest(encoder: nn.Module, feats: Dict[str, torch.Tensor], layer):
+    if layer is None:
+        return next(reversed(feats.values()))
+    if layer not in feats:
+        raise KeyError(
+            f'{type(encoder).__name__} has no output {layer!r}; outputs: '
+            f'{list(feats)}.'
+        )
+    return feats[layer]
+
+
+def _layer_info(encoder: nn.Module, layer: Optional[str], owner: str):
+    channels = getattr(encoder, 'out_channels', None)
+    strides = getattr(encoder, 'out_strides', None)
+    if not channels or not strides:
+        raise TypeError(
+            f'{owner}: the encoder {type(encoder).__name__} must expose '
+            '`out_channels` and `out_strides` dicts.'
+        )
+    if layer is None:
+        layer = list(channels)[-1]
+    if layer not in channels:
+        raise ValueError(
+            f'{owner}: {layer!r} is not an output of '
+            f'{type(encoder).__name__} ({list(channels)}).'
+        )
+    return layer, channels[layer], strides[layer]
+
+
+def _gt_depth(data_samples: Optional[SampleList], owner: str):
+    if not data_samples:
+        raise ValueError(
+            f'{owner}: the input is the ground-truth depth `gt_depth` of the '
+            'data samples (the image is ignored); no data samples given.'
+        )
+    return stack_field(data_samples, 'gt_depth').float()
+
+
+@MODELS.register_module()
+class DepthReconstructionDecoder(BaseModule):
+    """Small decoder from depth features back to a depth map.
+
+    ``log2(stride)`` steps of (bilinear x2 upsampling, conv3x3 + BN +
+    LeakyReLU), then a conv3x3 to one channel and a bilinear resize to the
+    requested size. Used by :class:`DepthAutoEncoder`.
+
+    Args:
+        in_channels (int): Channels of the encoder feature.
+        stride (int): Stride of the feature (a power of 2).
+        channels (int): Width of the hidden convs. Defaults to 16.
+        num_convs (int): Convs at each resolution (at least one at the
+            feature resolution). Defaults to 1.
+        negative_slope (float): LeakyReLU slope. Defaults to 0.01.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        stride: int,
+        channels: int = 16,
+        num_convs: int = 1,
+        negative_slope: float = 0.01,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(init_cfg=init_cfg)
+        if stride < 1 or stride & (stride - 1):
+            raise ValueError(
+                'DepthReconstructionDecoder: stride must be a power of 2, '
+                f'got {stride}.'
+            )
+        self.num_ups = int(math.log2(stride))
+
+        def block(cin: int) -> nn.Sequential:
+            mods = []
+            for i in range(num_convs):
+                mods += [
+                    nn.Conv2d(
+                        cin if i == 0 else channels,
+                        channels,
+                        3,
+                        1,
+                        1,
+                        bias=False,
+                    ),
+                    nn.BatchNorm2d(channels),
+                    nn.LeakyReLU(negative_slope),
+                ]
+            return nn.Sequential(*mods)
+
+        self.blocks = nn.ModuleList([block(in_channels)])
+        for _ in range(self.num_ups):
+            self.blocks.append(block(channels))
+        self.out_conv = nn.Conv2d(channels, 1, 3, 1, 1)
+
+    def forward(self, x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+        """Decode.
+
+        Args:
+            x (Tensor): ``(N, in_channels, h, w)`` features.
+            size (Sequence[int]): Output ``(H, W)``.
+
+        Returns:
+            Tensor: ``(N, 1, H, W)``.
+        """
+        x = self.blocks[0](x)
+        for blk in self.blocks[1:]:
+            x = blk(resize(x, (x.shape[-2] * 2, x.shape[-1] * 2)))
+        return resize(self.out_conv(x), tuple(size))
+
+
+@MODELS.register_module()
+class DepthAutoEncoder(BaseDenseEstimator):
+    """Label-free pre-training of a depth encoder by reconstruction.
+
+    ``recon = decoder(encoder(gt_depth)[layer]) * depth_scale`` where
+    ``depth_scale`` is the encoder's input scale (so the reconstruction is
+    in metres); the loss is L1 over the valid pixels of ``gt_depth``
+    (missing depth, 0, is fed to the encoder as it is and not penalised).
+    ``predict`` writes the reconstruction, clamped to ``min_depth``, as
+    ``pred_depth`` (so ``DepthMetric`` measures the reconstruction error).
+    The image ``inputs`` are ignored.
+
+    Args:
+        encoder (dict): Config of the depth encoder.
+        decoder (dict, optional): Extra arguments of
+            :class:`DepthReconstructionDecoder` (``in_channels`` and
+            ``stride`` come from the encoder). Defaults to None (defaults).
+        layer (str, optional): Encoder output to decode. Defaults to None
+            (the deepest).
+        loss (dict, optional): Reconstruction loss config. Defaults to
+            None (``L1Loss``).
+        min_depth (float): Lower clamp of the prediction. Defaults to 1e-3.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(
+        self,
+        encoder: dict,
+        decoder: Optional[dict] = None,
+        layer: Optional[str] = None,
+        loss: Optional[dict] = None,
+        min_depth: float = 1e-3,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
+        self.encoder = MODELS.build(encoder)
+        self.layer, channels, stride = _layer_info(
+            self.encoder, layer, type(self).__name__
+        )
+        dec = dict(type='DepthReconstructionDecoder')
+        dec.update(decoder or {})
+        dec.update(in_channels=channels, stride=stride)
+        self.decoder = MODELS.build(dec)
+        self.loss_rec = MODELS.build(loss or dict(type='L1Loss'))
+        self.min_depth = float(min_depth)
+
+    def reconstruct(self, depth: torch.Tensor) -> torch.Tensor:
+        """Encode and decode a depth map.
+
+        Args:
+            depth (Tensor): ``(N, 1, H, W)`` depth in metres.
+
+        Returns:
+            Tensor: ``(N, 1, H, W)`` reconstruction in metres.
+        """
+        feats = self.encoder(depth)
+        x = _deepest(self.encoder, feats, self.layer)
+        scale = getattr(self.encoder, 'depth_scale', 1.0)
+        return self.decoder(x, depth.shape[-2:]) * scale
+
+    def loss(
+        self, inputs: torch.Tensor, data_samples: SampleList
+    ) -> Dict[str, torch.Tensor]:
+        """Reconstruction loss of a batch.
+
+        Args:
+            inputs (Tensor): Images (ignored).
+            data_samples (list[DenseDataSample]): Samples with
+                ``gt_depth``.
+
+        Returns:
+            dict: ``loss_rec``.
+        """
+        depth = _gt_depth(data_samples, type(self).__name__)
+        return dict(loss_rec=self.loss_rec(self.reconstruct(depth), depth))
+
+    def predict(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> SampleList:
+        """Write the reconstruction as ``pred_depth``.
+
+        Args:
+            inputs (Tensor): Images (ignored).
+            data_samples (list[DenseDataSample]): Samples with
+                ``gt_depth``.
+
+        Returns:
+            list[DenseDataSample]: The samples with ``pred_depth``.
+        """
+        depth = _gt_depth(data_samples, type(self).__name__)
+        recon = self.reconstruct(depth).clamp(min=self.min_depth)
+        # The input is gt_depth itself, so the reconstruction already lies
+        # on the ground-truth grid (no padding to cut, no resize).
+        for sample, pred in zip(data_samples, recon):
+            sample.pred_depth = PixelData(data=pred)
+        return data_samples
+
+    def _forward(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> torch.Tensor:
+        """The reconstruction ``(N, 1, H, W)`` of ``gt_depth``."""
+        return self.reconstruct(_gt_depth(data_samples, type(self).__name__))
+
+
+@MODELS.register_module()
+class DepthSceneClassifier(BaseDenseEstimator):
+    """Depth-map scene classifier (the released HEG training task).
+
+    ``logits = fc(dropout(GAP(encoder(gt_depth)[layer])))``, trained with
+    cross-entropy on the scene label ``metainfo[label_key]`` of every
+    sample. The label is an int class id, or a string mapped through
+    ``classes`` (names not listed go to ``other_class`` when set, else
+    raise). ``predict`` writes ``pred_scene_label`` (int) and
+    ``pred_scene_scores`` (list of softmax probabilities) into each
+    sample's metainfo. The image ``inputs`` are ignored.
+
+    Args:
+        encoder (dict): Config of the depth encoder.
+        num_classes (int): Number of scene classes.
+        label_key (str): Metainfo key of the label. Defaults to
+            ``'scene_type'`` (NYU v2; add it to ``PackDenseInputs``'
+            ``meta_keys``).
+        classes (Sequence[str], optional): Names of the classes (index =
+            id). Defaults to None (labels must be ints).
+        other_class (int, optional): Id for names not in ``classes``.
+            Defaults to None (error).
+        layer (str, optional): Encoder output to pool. Defaults to None
+            (the deepest).
+        dropout (float): Dropout before the linear layer. Defaults to 0.
+        loss_weight (float): Factor of the cross-entropy. Defaults to 1.0.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(
+        self,
+        encoder: dict,
+        num_classes: int,
+        label_key: str = 'scene_type',
+        classes: Optional[Sequence[str]] = None,
+        other_class: Optional[int] = None,
+        layer: Optional[str] = None,
+        dropout: float = 0.0,
+        loss_weight: float = 1.0,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
+        name = type(self).__name__
+        if num_classes < 2:
+            raise ValueError(
+                f'{name}: num_classes must be >= 2, got {num_classes}.'
+            )
+        if classes is not None:
+            extra = 0 if other_class is None else 1
+            if len(classes) + extra > num_classes:
+                raise ValueError(
+                    f'{name}: {len(classes)} class names (+ other) do not '
+                    f'fit num_classes={num_classes}.'
+                )
+        if other_class is not None and not 0 <= other_class < num_classes:
+            raise ValueError(
+                f'{name}: other_class must lie in [0, {num_classes}), got '
+                f'{other_class}.'
+            )
+        self.encoder = MODELS.build(encoder)
+        self.layer, channels, _ = _layer_info(self.encoder, layer, name)
+        self.num_classes = int(num_classes)
+        self.label_key = label_key
+        self.classes = None if classes is None else tuple(classes)
+        self.other_class = other_class
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(channels, num_classes)
+        self.loss_weight = float(loss_weight)
+
+    def _label(self, sample) -> int:
+        name = type(self).__name__
+        meta = sample.metainfo
+        if self.label_key not in meta:
+            raise KeyError(
+                f'{name}: sample {meta.get("img_path", "?")} has no '
+                f'metainfo {self.label_key!r} (add it to the meta_keys of '
+                'PackDenseInputs).'
+            )
+        value = meta[self.label_key]
+        if isinstance(value, str):
+            if self.classes is not None and value in self.classes:
+                return self.classes.index(value)
+            if self.classes is not None and self.other_class is not None:
+                return self.other_class
+            raise ValueError(
+                f'{name}: scene label {value!r} of '
+                f'{meta.get("img_path", "?")} is not one of the classes '
+                f'{self.classes} and no other_class is set.'
+            )
+        label = int(value)
+        if not 0 <= label < self.num_classes:
+            raise ValueError(
+                f'{name}: scene label {label} of {meta.get("img_path", "?")}'
+                f' is outside [0, {self.num_classes}).'
+            )
+        return label
+
+    def _logits(self, depth: torch.Tensor) -> torch.Tensor:
+        feats = self.encoder(depth)
+        x = _deepest(self.encoder, feats, self.layer)
+        return self.fc(self.dropout(x.mean(dim=(2, 3))))
+
+    def loss(
+        self, inputs: torch.Tensor, data_samples: SampleList
+    ) -> Dict[str, torch.Tensor]:
+        """Cross-entropy of a batch.
+
+        Args:
+            inputs (Tensor): Images (ignored).
+            data_samples (list[DenseDataSample]): Samples with
+                ``gt_depth`` and the scene label in their metainfo.
+
+        Returns:
+            dict: ``loss_cls`` and ``acc_cls`` (batch accuracy, not a
+            loss).
+        """
+        depth = _gt_depth(data_samples, type(self).__name__)
+        labels = torch.tensor(
+            [self._label(s) for s in data_samples], device=depth.device
+        )
+        logits = self._logits(depth)
+        loss = F.cross_entropy(logits, labels) * self.loss_weight
+        acc = (logits.argmax(1) == labels).float().mean().detach()
+        return dict(loss_cls=loss, acc_cls=acc)
+
+    def predict(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> SampleList:
+        """Write ``pred_scene_label`` / ``pred_scene_scores`` metainfo.
+
+        Args:
+            inputs (Tensor): Images (ignored).
+            data_samples (list[DenseDataSample]): Samples with
+                ``gt_depth``.
+
+        Returns:
+            list[DenseDataSample]: The samples.
+        """
+        depth = _gt_depth(data_samples, type(self).__name__)
+        scores = self._logits(depth).softmax(dim=1)
+        for sample, score in zip(data_samples, scores):
+            sample.set_metainfo(
+                dict(
+                    pred_scene_label=int(score.argmax()),
+                    pred_scene_scores=score.tolist(),
+                )
+            )
+        return data_samples
+
+    def _forward(
+        self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
+    ) -> torch.Tensor:
+        """Logits ``(N, num_classes)`` of ``gt_depth``."""
+        return self._logits(_gt_depth(data_samples, type(self).__name__))
+
+
+__all__ = [
+    'DepthReconstructionDecoder',
+    'DepthAutoEncoder',
+    'DepthSceneClassifier',
+]
