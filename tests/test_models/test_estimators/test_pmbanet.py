@@ -1,0 +1,265 @@
+"""PMBANet (Sunbaoli/PMBANet_DSR): parameter counts from the layer list,
+sizes, errors, gradients, units and tiled inference."""
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.structures import PixelData
+
+from mmdepthsr.models.decoders.pmba_blocks import (
+    PMBA_KERNEL_TABLE,
+    FeedForwardAttention,
+    MBABlock,
+    PMBAChannelAttention,
+    UpProjection,
+    pmba_projection,
+)
+from mmdepthsr.models.estimators.pmbanet import PMBANet
+from mmdepthsr.registry import MODELS
+from mmdepthsr.structures import DenseDataSample
+
+SMALL = dict(mid_channels=8, shallow_channels=16)
+
+
+def _conv(cin: int, cout: int, k: int) -> int:
+    """Weights + bias of a (transposed) k x k conv and one PReLU slope."""
+    return cin * cout * k * k + cout + 1
+
+
+def expected_params(
+    s: int, guided: bool, c: int = 64, f: int = 256, t: int = 4
+) -> int:
+    """Parameters of the used path of the release, from its layer list."""
+    k = {2: 6, 4: 8, 8: 12, 16: 20}[s]
+    stages = 2 if s == 16 else 3
+    total = _conv(1, f, 3) + _conv(f, c, 1)  # depth stem
+    if guided:
+        total += _conv(3, f, 3) + _conv(f, c, 3) + _conv(c, c, 1)
+    up_projection = 3 * _conv(c, c, k)
+    attention = _conv(c, c, 8)  # deconv k8 s4 p2
+    r = c // 16
+    channel_attention = c * r + r + r * c + c  # two fc layers
+    for i in range(stages):
+        cin = c * (i + 1)
+        multi_scale = sum(_conv(cin + j * c, c, 3) for j in range(4))
+        multi_scale += _conv(cin + 4 * c, c, 3) + _conv(c, c, k)
+        af = _conv(cin, c, 1) + attention + up_projection
+        af += (t - 1) * (
+            _conv(c, c, k) + _conv(c, c, 1) + attention + up_projection
+        )
+        total += multi_scale + af + _conv(t * c, c, 3) + channel_attention
+    total += (stages - 1) * _conv(c, c, k)  # down-projections
+    return total + c * 9 + 1  # output conv, no PReLU
+
+
+def _count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    'scale, guided, number',
+    [
+        (2, True, 13_420_334),
+        (2, False, 13_261_483),
+        (4, True, 19_154_734),
+        (4, False, 18_995_883),
+        (8, True, 35_538_734),
+        (8, False, 35_379_883),
+        (16, True, 57_969_931),
+        (16, False, 57_811_080),
+    ],
+)
+def test_parameter_counts_of_the_release(scale, guided, number):
+    model = PMBANet(scale_factor=scale, guided=guided)
+    assert expected_params(scale, guided) == number
+    assert _count(model) == number
+    assert model.num_stages == (2 if scale == 16 else 3)
+    assert (model.color_stem is not None) == guided
+
+
+def test_kernel_table_gives_exact_factor():
+    for s, (k, stride, p) in PMBA_KERNEL_TABLE.items():
+        assert stride == s
+        # deconv: (h - 1) s - 2 p + k = s h; conv back: (s h + 2 p - k) / s
+        # + 1 = h
+        assert k - 2 * p == s
+    with pytest.raises(ValueError, match='scale_factor must be one of'):
+        pmba_projection(3)
+    with pytest.raises(ValueError, match='scale_factor must be one of'):
+        PMBANet(scale_factor=32)
+
+
+def test_attention_units_by_hand():
+    ca = PMBAChannelAttention(32)
+    for fc in (ca.fc1, ca.fc2):
+        nn.init.zeros_(fc.weight)
+        nn.init.zeros_(fc.bias)
+    x = torch.randn(2, 32, 3, 5)
+    # sigmoid(0) = 0.5: y = x + 0.5 x
+    torch.testing.assert_close(ca(x), 1.5 * x)
+
+    ffa = FeedForwardAttention(4)
+    nn.init.zeros_(ffa.up[0].weight)
+    nn.init.zeros_(ffa.up[0].bias)
+    x = torch.randn(1, 4, 8, 4)
+    # context 0: y = x + 0.1 relu(x) x
+    torch.testing.assert_close(ffa(x), x + 0.1 * x.clamp(min=0) * x)
+    with pytest.raises(ValueError, match='FeedForwardAttention.*by 4'):
+        ffa(torch.randn(1, 4, 6, 8))
+
+
+def test_up_projection_error_feedback_by_hand():
+    up = UpProjection(1, 2)
+    with torch.no_grad():
+        # deconv: each LR pixel -> a constant 2x2 block (kernel 6, pad 2:
+        # the central 2 x 2 taps of the 6 x 6 kernel), conv: mean of the
+        # block; slopes 1 make the PReLUs identities.
+        for m in (up.up1, up.up2):
+            m[0].weight.zero_()
+            m[0].weight[0, 0, 2:4, 2:4] = 1.0
+            m[0].bias.zero_()
+            m[1].weight.fill_(1.0)
+        up.down[0].weight.zero_()
+        up.down[0].weight[0, 0, 2:4, 2:4] = 0.25
+        up.down[0].bias.fill_(0.5)
+        up.down[1].weight.fill_(1.0)
+    x = torch.arange(4.0).reshape(1, 1, 2, 2)
+    h0 = x.repeat_interleave(2, 2).repeat_interleave(2, 3)
+    # L0 = x + 0.5, H1 = up(L0 - x) = 0.5 everywhere: y = H0 + 0.5
+    torch.testing.assert_close(up(x), h0 + 0.5)
+
+
+@pytest.mark.parametrize('scale', [2, 4, 8, 16])
+@pytest.mark.parametrize('guided', [True, False])
+def test_output_size(scale, guided):
+    model = PMBANet(scale_factor=scale, guided=guided, **SMALL)
+    lr = torch.rand(2, 1, 4, 8)
+    img = torch.rand(2, 3, 4 * scale, 8 * scale)
+    with torch.no_grad():
+        out = model.forward_sr(img, lr)
+    assert out.shape == (2, 1, 4 * scale, 8 * scale)
+
+
+def test_mba_block_and_stage_channels():
+    block = MBABlock(16, 8, 4, num_af_blocks=2)
+    assert len(block.af_blocks) == 2
+    assert block.af_blocks[0].down is None
+    assert block.af_blocks[1].down is not None
+    out = block(torch.rand(1, 16, 4, 4), torch.rand(1, 8, 16, 16))
+    assert out.shape == (1, 8, 16, 16)
+    model = PMBANet(scale_factor=2, num_stages=4, num_af_blocks=2, **SMALL)
+    assert [s.af_blocks[0].reduce[0].in_channels for s in model.stages] == [
+        8,
+        16,
+        24,
+        32,
+    ]
+    assert len(model.downs) == 3
+
+
+def test_input_errors():
+    model = PMBANet(scale_factor=2, **SMALL)
+    with pytest.raises(ValueError, match='PMBANet: the LR depth size'):
+        model.forward_sr(torch.rand(1, 3, 12, 16), torch.rand(1, 1, 6, 8))
+    with pytest.raises(ValueError, match='PMBANet: image size'):
+        model.forward_sr(torch.rand(1, 3, 16, 16), torch.rand(1, 1, 4, 4))
+    with pytest.raises(ValueError, match='PMBANet: lr_depth must be'):
+        model.forward_sr(torch.rand(1, 3, 8, 8), torch.rand(1, 2, 4, 4))
+    with pytest.raises(ValueError, match='color_stages'):
+        PMBANet(scale_factor=2, color_stages=(3,), **SMALL)
+
+
+def test_gradients_reach_every_parameter():
+    torch.manual_seed(0)
+    model = PMBANet(scale_factor=4, **SMALL)
+    model.init_weights()
+    img = torch.rand(1, 3, 16, 16, requires_grad=True)
+    out = model.forward_sr(img, torch.rand(1, 1, 4, 4))
+    out.abs().mean().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all(), name
+    assert model.color_stem[0][0].weight.grad.abs().sum() > 0
+    assert model.depth_stem[0][0].weight.grad.abs().sum() > 0
+    assert img.grad.abs().sum() > 0
+
+    depth_only = PMBANet(scale_factor=4, guided=False, **SMALL)
+    img = torch.rand(1, 3, 16, 16, requires_grad=True)
+    depth_only.forward_sr(img, torch.rand(1, 1, 4, 4)).sum().backward()
+    assert img.grad is None  # the image only fixes the size
+
+
+def test_color_only_in_the_chosen_stages():
+    torch.manual_seed(0)
+    model = PMBANet(scale_factor=2, color_stages=(1,), **SMALL)
+    seen = []
+    for i, stage in enumerate(model.stages):
+        stage.register_forward_hook(
+            lambda m, args, out, i=i: seen.append((i, args[1] is not None))
+        )
+    with torch.no_grad():
+        model.forward_sr(torch.rand(1, 3, 8, 8), torch.rand(1, 1, 4, 4))
+    assert seen == [(0, False), (1, True), (2, False)]
+
+
+def test_default_init_is_kaiming_normal_with_zero_bias():
+    torch.manual_seed(0)
+    model = PMBANet(scale_factor=2)
+    model.init_weights()
+    conv = model.stages[0].multi_scale.fuse[0]  # 320 * 9 inputs
+    assert conv.bias.abs().max() == 0
+    std = (2.0 / (320 * 9)) ** 0.5
+    assert conv.weight.std().item() == pytest.approx(std, rel=0.05)
+    assert model.stages[0].multi_scale.fuse[1].weight.item() == 0.25
+
+
+def _sample(lr, gt=None, **meta):
+    sample = DenseDataSample(metainfo=meta)
+    sample.lr_depth = PixelData(data=lr)
+    if gt is not None:
+        sample.gt_depth = PixelData(data=gt)
+    return sample
+
+
+def test_loss_is_l1_of_the_denormalised_output():
+    torch.manual_seed(0)
+    model = PMBANet(scale_factor=2, **SMALL)
+    img = torch.rand(1, 3, 8, 8)
+    lr = torch.rand(1, 4, 4)
+    gt = 1.0 + torch.rand(1, 8, 8)
+    sample = _sample(lr, gt, img_shape=(8, 8), depth_norm_max=5.0)
+    loss = model.loss(img, [sample])['loss_sr']
+    ref = (model.forward_sr(img, lr[None]) * 5.0 - gt[None]).abs().mean()
+    torch.testing.assert_close(loss, ref)
+    loss.backward()
+    assert model.out_conv.weight.grad.abs().sum() > 0
+
+
+def test_slide_inference_normalises_each_tile():
+    torch.manual_seed(0)
+    model = PMBANet(
+        scale_factor=2,
+        test_cfg=dict(mode='slide', patch_size=(8, 8), normalize='max'),
+        **SMALL,
+    )
+    img = torch.rand(1, 3, 8, 16)
+    lr = 1.0 + 3.0 * torch.rand(1, 4, 8)  # metres
+    sample = _sample(lr, torch.rand(1, 8, 16), img_shape=(8, 16))
+    with torch.no_grad():
+        (out,) = model.predict(img, [sample])
+        tiles = []
+        for j in (0, 4):
+            tile = lr[None, :, :, j : j + 4]
+            peak = tile.amax()
+            tiles.append(
+                model.forward_sr(img[..., 2 * j : 2 * j + 8], tile / peak)
+                * peak
+            )
+    expected = torch.cat(tiles, dim=-1)[0]
+    torch.testing.assert_close(out.pred_sr_depth.data, expected)
+
+
+def test_build_from_registry():
+    model = MODELS.build(dict(type='PMBANet', scale_factor=8, **SMALL))
+    assert isinstance(model, PMBANet)
+    assert model.lr_divisor == 4
