@@ -11,7 +11,7 @@ that a model only implements :meth:`~BaseGuidedSREstimator.forward_sr`.
 """
 
 from abc import abstractmethod
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -67,6 +67,15 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
       own LR statistics, and each tile output is de-normalised before the
       tiles are stitched. The HR ground truth is never used.
 
+    Several outputs: a subclass may override :meth:`forward_test` to return
+    a dict of ``(N, C, H, W)`` tensors (e.g. the SR depth and the monocular
+    depth of a joint model). :meth:`inference` then returns a dict with the
+    same keys: every entry is de-normalised (whole image: with the recorded
+    statistics; tiles: per tile), except those named in the class
+    attribute ``raw_output_keys`` (e.g. segmentation logits), which are
+    stitched as returned. :meth:`predict` of this class handles the
+    single-tensor case; subclasses with dict outputs write their own.
+
     Args:
         scale_factor (int): The SR factor ``s``.
         loss_sr (dict, optional): Config of the reconstruction loss, built
@@ -80,6 +89,10 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             :class:`DenseDataPreprocessor`.
         init_cfg (dict, optional): Weight initialisation config.
     """
+
+    #: Entries of a dict output of :meth:`forward_test` that are not depth:
+    #: never de-normalised, stitched as returned in tiled inference.
+    raw_output_keys: Tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -147,6 +160,22 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             Tensor: ``(N, 1, H, W)`` HR depth in the units of ``lr_depth``.
         """
 
+    def forward_test(
+        self, img: torch.Tensor, lr_depth: torch.Tensor
+    ) -> Union[torch.Tensor, Dict[str, torch.Tensor]]:
+        """The network at test time; :meth:`forward_sr` by default.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` preprocessed image.
+            lr_depth (Tensor): ``(N, 1, H/s, W/s)`` LR depth.
+
+        Returns:
+            Tensor | dict[str, Tensor]: ``(N, 1, H, W)`` HR depth, or a dict
+            of ``(N, C, H, W)`` outputs, in the units of ``lr_depth``
+            (except ``raw_output_keys``).
+        """
+        return self.forward_sr(img, lr_depth)
+
     def extract_lr_depth(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList]
     ) -> torch.Tensor:
@@ -207,7 +236,21 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
         batch = torch.stack(lrs) if padded else stack_lr_depth(data_samples)
         return batch.to(device=inputs.device, dtype=inputs.dtype)
 
-    def _check_output(self, pred: torch.Tensor, inputs: torch.Tensor):
+    def _check_output(self, pred, inputs: torch.Tensor):
+        if isinstance(pred, dict):
+            n, size = inputs.shape[0], tuple(inputs.shape[-2:])
+            for key, value in pred.items():
+                if (
+                    value.dim() != 4
+                    or value.shape[0] != n
+                    or tuple(value.shape[-2:]) != size
+                ):
+                    raise ValueError(
+                        f'{type(self).__name__}.forward_test returned '
+                        f'{key!r} of shape {tuple(value.shape)}; expected '
+                        f'({n}, C, {size[0]}, {size[1]}).'
+                    )
+            return pred
         expected = (inputs.shape[0], 1, *inputs.shape[-2:])
         if tuple(pred.shape) != expected:
             raise ValueError(
@@ -239,9 +282,19 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             )
         return dict(loss_sr=self.loss_sr(pred, gt))
 
+    def _denormalize_output(self, pred, data_samples: SampleList):
+        if not isinstance(pred, dict):
+            return denormalize_depth(pred, data_samples)
+        return {
+            key: value
+            if key in self.raw_output_keys
+            else denormalize_depth(value, data_samples)
+            for key, value in pred.items()
+        }
+
     def inference(
         self, inputs: torch.Tensor, data_samples: SampleList
-    ) -> torch.Tensor:
+    ) -> Union[torch.Tensor, Dict[str, torch.Tensor]]:
         """HR depth in metres at the (padded) input size.
 
         Args:
@@ -249,17 +302,18 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             data_samples (list[DenseDataSample]): With ``lr_depth``.
 
         Returns:
-            Tensor: ``(N, 1, H, W)`` in metres.
+            Tensor | dict[str, Tensor]: ``(N, 1, H, W)`` in metres, or the
+            dict of :meth:`forward_test` (depth entries in metres).
         """
         lr = self.extract_lr_depth(inputs, data_samples)
         cfg = self.test_cfg
         if cfg['mode'] == 'whole':
-            pred = self._check_output(self.forward_sr(inputs, lr), inputs)
-            return denormalize_depth(pred, data_samples)
+            pred = self._check_output(self.forward_test(inputs, lr), inputs)
+            return self._denormalize_output(pred, data_samples)
         if cfg['normalize'] is not None:
             lr = denormalize_depth(lr, data_samples)
         pred = slide_inference(
-            self.forward_sr,
+            self.forward_test,
             inputs,
             lr,
             patch_size=cfg['patch_size'],
@@ -268,9 +322,10 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             normalize=cfg['normalize'],
             blend=cfg['blend'],
             margin=cfg['margin'],
+            raw_keys=self.raw_output_keys,
         )
         if cfg['normalize'] is None:
-            pred = denormalize_depth(pred, data_samples)
+            pred = self._denormalize_output(pred, data_samples)
         return pred
 
     def predict(

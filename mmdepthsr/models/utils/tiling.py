@@ -22,10 +22,27 @@ output pixel gets a weight, the stitched output is the weighted mean.
   exactly what it computes on the whole image, so ``margin >= r`` makes the
   stitched output equal the whole-image output (up to float rounding).
   Every pixel must keep some weight: ``stride <= patch - 2 * margin``.
+
+Several outputs per tile (:func:`slide_inference` with a ``forward_fn``
+that returns a dict of ``(N, C, h, w)`` tensors, e.g. the SR depth, the
+monocular depth and the segmentation logits of a joint model): every
+entry is stitched with the same weights. With per-tile normalisation the
+depth-like entries are brought back to metres tile by tile before
+stitching; the entries named in ``raw_keys`` (logits, probabilities) are
+stitched as the network returns them (the weighted mean of the logits of
+overlapping tiles; the class map is the argmax of the stitched logits).
 """
 
 import math
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import (
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import torch
 
@@ -38,6 +55,7 @@ from .depth_norm import (
 BLEND_MODES = ('mean', 'linear')
 
 IntPair = Union[int, Sequence[int]]
+TileOutput = Union[torch.Tensor, Dict[str, torch.Tensor]]
 
 
 def grid_positions(
@@ -149,8 +167,25 @@ def _axis_weights(
     return weights
 
 
+def _check_tile_output(
+    key: Optional[str], pred: torch.Tensor, n: int, patch_hw: Tuple[int, int]
+) -> None:
+    name = 'the network' if key is None else f'the network output {key!r}'
+    if (
+        not isinstance(pred, torch.Tensor)
+        or pred.dim() != 4
+        or pred.shape[0] != n
+        or tuple(pred.shape[-2:]) != patch_hw
+    ):
+        shape = tuple(pred.shape) if isinstance(pred, torch.Tensor) else pred
+        raise ValueError(
+            f'slide_inference: {name} returned shape {shape} for a tile of '
+            f'{(n, *patch_hw)}; expected (N, C, h, w) at the HR tile size.'
+        )
+
+
 def slide_inference(
-    forward_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    forward_fn: Callable[[torch.Tensor, torch.Tensor], TileOutput],
     img: torch.Tensor,
     lr_depth: torch.Tensor,
     patch_size: IntPair,
@@ -159,7 +194,8 @@ def slide_inference(
     normalize: Optional[str] = None,
     blend: str = 'mean',
     margin: int = 0,
-) -> torch.Tensor:
+    raw_keys: Sequence[str] = (),
+) -> TileOutput:
     """Run a guided DSR network tile by tile and stitch the HR outputs.
 
     The HR image and the LR depth are cut on the same grid (the LR tile of
@@ -175,7 +211,8 @@ def slide_inference(
     Args:
         forward_fn (Callable): ``forward_fn(img_tile, lr_tile)`` with
             ``(N, 3, h, w)`` and ``(N, 1, h/s, w/s)`` returning
-            ``(N, C, h, w)``.
+            ``(N, C, h, w)``, or a dict of such tensors (the same keys for
+            every tile; ``C`` may differ between entries).
         img (Tensor): ``(N, 3, H, W)`` guidance image.
         lr_depth (Tensor): ``(N, 1, H/s, W/s)`` LR depth (metres when
             ``normalize`` is set).
@@ -186,9 +223,13 @@ def slide_inference(
         normalize (str, optional): None, ``'max'`` or ``'minmax'``.
         blend (str): ``'mean'`` or ``'linear'``. Defaults to ``'mean'``.
         margin (int): Zero-weight pixels along inner tile edges.
+        raw_keys (Sequence[str]): Dict entries that are not depth (e.g.
+            ``'seg_logits'``): never de-normalised, stitched as returned.
+            Ignored for a tensor output. Defaults to ().
 
     Returns:
-        Tensor: ``(N, C, H, W)`` stitched output.
+        Tensor | dict[str, Tensor]: ``(N, C, H, W)`` stitched output, or a
+        dict with the keys of the tile outputs.
 
     Raises:
         ValueError: On inconsistent sizes, tiles off the LR grid, a margin
@@ -249,7 +290,9 @@ def slide_inference(
     row_w = _axis_weights(height, patch_h, rows, blend, margin)
     col_w = _axis_weights(width, patch_w, cols, blend, margin)
 
-    out = None
+    raw_keys = tuple(raw_keys)
+    out: Optional[Dict[str, torch.Tensor]] = None
+    is_dict = False
     weight_sum = img.new_zeros((1, 1, height, width), dtype=torch.float32)
     for top, wy in zip(rows, row_w):
         for left, wx in zip(cols, col_w):
@@ -262,32 +305,46 @@ def slide_inference(
             if normalize is not None:
                 lr_tile, low, high = normalize_depth_tile(lr_tile, normalize)
             pred = forward_fn(img_tile, lr_tile)
-            if (
-                pred.dim() != 4
-                or pred.shape[0] != n
-                or tuple(pred.shape[-2:]) != (patch_h, patch_w)
-            ):
-                raise ValueError(
-                    'slide_inference: the network returned shape '
-                    f'{tuple(pred.shape)} for a tile of '
-                    f'{(n, patch_h, patch_w)}; expected (N, C, h, w) at the '
-                    'HR tile size.'
-                )
-            if normalize is not None:
-                pred = denormalize_depth_tile(pred, low, high)
-            weight = (wy[:, None] * wx[None, :]).to(pred)
             if out is None:
-                out = pred.new_zeros((n, pred.shape[1], height, width))
-            out[..., top : top + patch_h, left : left + patch_w] += (
-                pred * weight
-            )
+                is_dict = isinstance(pred, dict)
+            if isinstance(pred, dict) != is_dict:
+                raise ValueError(
+                    'slide_inference: the network returned a tensor for one '
+                    'tile and a dict for another.'
+                )
+            preds = pred if is_dict else {None: pred}
+            if not preds:
+                raise ValueError(
+                    'slide_inference: the network returned an empty dict.'
+                )
+            if out is not None and set(preds) != set(out):
+                raise ValueError(
+                    'slide_inference: the tiles returned different keys '
+                    f'{sorted(preds)} and {sorted(out)}.'
+                )
+            weight = None
+            for key, value in preds.items():
+                _check_tile_output(key, value, n, (patch_h, patch_w))
+                if normalize is not None and key not in raw_keys:
+                    value = denormalize_depth_tile(value, low, high)
+                if weight is None:
+                    weight = (wy[:, None] * wx[None, :]).to(value)
+                if out is None or key not in out:
+                    out = {} if out is None else out
+                    out[key] = value.new_zeros(
+                        (n, value.shape[1], height, width)
+                    )
+                out[key][..., top : top + patch_h, left : left + patch_w] += (
+                    value * weight.to(value)
+                )
             weight_sum[..., top : top + patch_h, left : left + patch_w] += (
-                weight
+                weight.to(weight_sum)
             )
     # The per-axis check above guarantees this; kept as the invariant that
     # every HR pixel is covered by at least one weighted tile.
     assert bool((weight_sum > 0).all()), 'slide_inference: uncovered pixels'
-    return out / weight_sum.to(out)
+    stitched = {k: v / weight_sum.to(v) for k, v in out.items()}
+    return stitched if is_dict else stitched[None]
 
 
 __all__ = [

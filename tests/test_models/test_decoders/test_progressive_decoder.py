@@ -1,0 +1,106 @@
+"""LightConvEncoder and ProgressiveDecoder: shapes, parameter counts,
+stage-by-stage use and bad input."""
+
+import pytest
+import torch
+
+from mmdepthsr.models.decoders.progressive_decoder import (
+    LightConvEncoder,
+    ProgressiveDecoder,
+)
+from mmdepthsr.registry import MODELS
+
+
+def _n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_encoder_shapes_and_params():
+    enc = LightConvEncoder(in_channels=1, channels=(4, 8, 8, 16))
+    feats = enc(torch.rand(2, 1, 48, 64))
+    assert [tuple(f.shape) for f in feats] == [
+        (2, 4, 24, 32),
+        (2, 8, 12, 16),
+        (2, 8, 6, 8),
+        (2, 16, 3, 4),
+    ]
+    assert enc.out_channels == (4, 8, 8, 16)
+    # per stage: conv(cin->c, 3x3, no bias) + BN(2c) + conv(c->c) + BN(2c)
+    expected = 0
+    cin = 1
+    for c in (4, 8, 8, 16):
+        expected += 9 * cin * c + 2 * c + 9 * c * c + 2 * c
+        cin = c
+    assert _n_params(enc) == expected
+    assert _n_params(LightConvEncoder()) == 1_173_216
+
+
+def test_encoder_bad_input():
+    enc = LightConvEncoder(in_channels=3, channels=(4, 4, 4, 4))
+    with pytest.raises(ValueError, match='LightConvEncoder.*divisible by 16'):
+        enc(torch.rand(1, 3, 40, 40))
+    with pytest.raises(ValueError, match='LightConvEncoder.*expected'):
+        enc(torch.rand(1, 1, 32, 32))
+    with pytest.raises(ValueError, match='channels'):
+        LightConvEncoder(channels=(4, 4, 4))
+
+
+def _feats(channels=(4, 8, 8, 16), size=(32, 48), n=2):
+    return [
+        torch.rand(n, c, size[0] // s, size[1] // s)
+        for c, s in zip(channels, (2, 4, 8, 16))
+    ]
+
+
+def test_decoder_predictions_at_every_scale():
+    dec = MODELS.build(
+        dict(
+            type='ProgressiveDecoder',
+            in_channels=(4, 8, 8, 16),
+            channels=(8, 8, 4, 4, 4),
+            out_channels=3,
+        )
+    )
+    preds = dec(_feats())
+    assert [tuple(p.shape) for p in preds] == [
+        (2, 3, 2, 3),
+        (2, 3, 4, 6),
+        (2, 3, 8, 12),
+        (2, 3, 16, 24),
+        (2, 3, 32, 48),
+    ]
+    # stage k input = previous width + skip width (16, 8, 8, 4, none)
+    firsts = [stage[0][0].in_channels for stage in dec.stages]
+    assert firsts == [16, 8 + 8, 8 + 8, 4 + 4, 4]
+
+
+def test_decoder_stagewise_equals_forward():
+    dec = ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4, 4)).eval()
+    feats = _feats()
+    x, preds = None, []
+    for k in range(dec.num_stages):
+        x = dec.forward_stage(k, x, feats)
+        preds.append(dec.forward_head(k, x))
+    for a, b in zip(preds, dec(feats)):
+        torch.testing.assert_close(a, b)
+
+
+def test_decoder_gradient_reaches_coarsest_input():
+    dec = ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4, 4))
+    feats = [f.requires_grad_() for f in _feats()]
+    dec(feats)[-1].sum().backward()
+    assert all(f.grad is not None and f.grad.abs().sum() > 0 for f in feats)
+
+
+def test_decoder_bad_input():
+    dec = ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4, 4))
+    with pytest.raises(ValueError, match='ProgressiveDecoder.*4 input'):
+        dec(_feats()[:3])
+    with pytest.raises(ValueError, match='ProgressiveDecoder.*channels'):
+        dec(_feats(channels=(4, 8, 8, 8)))
+    bad = _feats()
+    bad[1] = bad[1][..., :-1]
+    with pytest.raises(ValueError, match='ProgressiveDecoder.*halve'):
+        dec(bad)
+    with pytest.raises(ValueError, match='channels'):
+        ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4))
