@@ -1,12 +1,20 @@
-"""DepthGuidedSRFusion: shapes, parameter counts, identity at initialisation,
+"""DepthGuidedSRFusion and the reverse SRGuidedDepthFusion (same layers,
+roles swapped): shapes, parameter counts, identity at initialisation,
 gradients and error messages."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmdepthsr.models.interactions import DepthGuidedSRFusion
+from mmdepthsr.models.interactions import (
+    DepthGuidedSRFusion,
+    SRGuidedDepthFusion,
+)
 from mmdepthsr.registry import MODELS
+
+pytestmark = pytest.mark.parametrize(
+    'unit_cls', [DepthGuidedSRFusion, SRGuidedDepthFusion]
+)
 
 
 def _num_params(module):
@@ -22,23 +30,19 @@ def _expected_params(c, cg, k=3):
     )
 
 
-def test_param_count():
-    assert (
-        _num_params(DepthGuidedSRFusion(64, 64))
-        == _expected_params(64, 64)
-        == 152898
+def test_param_count(unit_cls):
+    assert _num_params(unit_cls(64, 64)) == _expected_params(64, 64) == 152898
+    assert _num_params(unit_cls(64, 128)) == 156994
+    assert _num_params(unit_cls(16, 8, kernel_size=1)) == _expected_params(
+        16, 8, k=1
     )
-    assert _num_params(DepthGuidedSRFusion(64, 128)) == 156994
-    assert _num_params(
-        DepthGuidedSRFusion(16, 8, kernel_size=1)
-    ) == _expected_params(16, 8, k=1)
 
 
-def test_shapes_and_guide_resize():
+def test_shapes_and_guide_resize(unit_cls):
     torch.manual_seed(0)
     unit = MODELS.build(
         dict(
-            type='DepthGuidedSRFusion',
+            type=unit_cls.__name__,
             channels=8,
             guide_channels=4,
             zero_init=False,
@@ -54,9 +58,9 @@ def test_shapes_and_guide_resize():
     assert not torch.allclose(out, x)
 
 
-def test_identity_at_init_when_zero_init():
+def test_identity_at_init_when_zero_init(unit_cls):
     torch.manual_seed(0)
-    unit = DepthGuidedSRFusion(8, 4)  # zero_init=True by default
+    unit = unit_cls(8, 4)  # zero_init=True by default
     x = torch.randn(2, 8, 10, 10, requires_grad=True)
     guide = torch.randn(2, 4, 5, 5, requires_grad=True)
     out = unit(x, guide)
@@ -67,9 +71,9 @@ def test_identity_at_init_when_zero_init():
     torch.testing.assert_close(x.grad, 2 * x.detach())
 
 
-def test_residual_matches_hand_composition():
+def test_residual_matches_hand_composition(unit_cls):
     torch.manual_seed(0)
-    unit = DepthGuidedSRFusion(3, 2, zero_init=False)
+    unit = unit_cls(3, 2, zero_init=False)
     x, guide = torch.randn(1, 3, 4, 4), torch.randn(1, 2, 4, 4)
     g = torch.relu(unit.guide_proj[0](guide))
     a = torch.sigmoid(unit.map_x(x))
@@ -79,22 +83,22 @@ def test_residual_matches_hand_composition():
     torch.testing.assert_close(unit(x, guide), expected)
 
 
-def test_gradients_reach_x_and_guide():
+def test_gradients_reach_x_and_guide(unit_cls):
     torch.manual_seed(0)
-    unit = DepthGuidedSRFusion(4, 3, zero_init=False)
+    unit = unit_cls(4, 3, zero_init=False)
     x = torch.randn(1, 4, 6, 6, requires_grad=True)
     guide = torch.randn(1, 3, 3, 3, requires_grad=True)
     unit(x, guide).square().sum().backward()
     assert x.grad.abs().sum() > 0 and guide.grad.abs().sum() > 0
 
 
-def test_errors_name_the_unit():
-    unit = DepthGuidedSRFusion(4, 3)
-    with pytest.raises(ValueError, match='DepthGuidedSRFusion: x has 5'):
+def test_errors_name_the_unit(unit_cls):
+    unit = unit_cls(4, 3)
+    with pytest.raises(ValueError, match=f'{unit_cls.__name__}: x has 5'):
         unit(torch.randn(1, 5, 4, 4), torch.randn(1, 3, 4, 4))
-    with pytest.raises(ValueError, match='DepthGuidedSRFusion: guide has 4'):
+    with pytest.raises(ValueError, match=f'{unit_cls.__name__}: guide has 4'):
         unit(torch.randn(1, 4, 4, 4), torch.randn(1, 4, 4, 4))
-    with pytest.raises(ValueError, match='DepthGuidedSRFusion: batch sizes'):
+    with pytest.raises(ValueError, match=f'{unit_cls.__name__}: batch sizes'):
         unit(torch.randn(1, 4, 4, 4), torch.randn(3, 3, 4, 4))
-    with pytest.raises(ValueError, match='DepthGuidedSRFusion: kernel_size'):
-        DepthGuidedSRFusion(4, 3, kernel_size=4)
+    with pytest.raises(ValueError, match=f'{unit_cls.__name__}: kernel_size'):
+        unit_cls(4, 3, kernel_size=4)
