@@ -6,7 +6,9 @@ config says (or ``--iters`` iterations), test the last weights on the
 config's test set, count the parameters and time inference per test image
 (``model.test_step`` on the test batches, after ``--warmup`` batches).
 Models without trainable parameters (e.g. ``BicubicBaseline``) are only
-tested. The table (markdown) goes to stdout and, with ``--out``, all
+tested; with ``--reuse`` a config whose final checkpoint already exists in
+its work dir is tested without training again. Validation is switched
+off. The table (markdown) goes to stdout and, with ``--out``, all
 numbers to a JSON file.
 
 Equal budget means equal iterations x batch: the configs compared should
@@ -73,6 +75,12 @@ def parse_args(argv=None):
     parser.add_argument(
         '--timed', type=int, default=10, help='test batches timed'
     )
+    parser.add_argument(
+        '--reuse',
+        action='store_true',
+        help='test the final checkpoint of an earlier run in the same work '
+        'dir (iter_<max_iters>.pth) instead of training again',
+    )
     parser.add_argument('--out', help='write all numbers to this JSON file')
     return parser.parse_args(argv)
 
@@ -113,12 +121,19 @@ def run_one(path: str, args) -> Dict:
     """Train (when trainable), test and time one config."""
     name = _config_name(path)
     cfg = load_config(path, _cfg_options(args), osp.join(args.work_dir, name))
+    # no validation: the test below evaluates the final weights
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg.pop('val_interval', None)
+    final = osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
+    reused = args.reuse and osp.isfile(final)
+    if reused:
+        cfg.load_from = final
     runner = RUNNERS.build(cfg)
     model = runner.model
     params = sum(p.numel() for p in model.parameters())
     trainable = any(p.requires_grad for p in model.parameters())
     train_s = None
-    if trainable:
+    if trainable and not reused:
         start = time.perf_counter()
         runner.train()
         train_s = time.perf_counter() - start
@@ -133,6 +148,7 @@ def run_one(path: str, args) -> Dict:
         iters=cfg.train_cfg.get('max_iters') if trainable else 0,
         batch_size=cfg.train_dataloader.get('batch_size'),
         train_seconds=train_s,
+        reused_checkpoint=final if reused else None,
         infer_seconds_per_image=per_image,
         metrics={k: float(v) for k, v in metrics.items()},
     )
