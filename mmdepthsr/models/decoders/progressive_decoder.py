@@ -177,6 +177,9 @@ class ProgressiveDecoder(BaseModule):
         out_channels (int): Channels of the predictions (1 for depth,
             ``num_classes`` for segmentation logits). Defaults to 1.
         norm (bool): BatchNorm in the stage convs. Defaults to True.
+        zero_init_heads (bool): Start every head at zero weights and bias,
+            so that a head predicting a residual starts as the identity.
+            Defaults to False.
         align_corners (bool): Of the bilinear upsampling. Defaults to False.
         init_cfg (dict, optional): Initialisation config.
 
@@ -195,6 +198,7 @@ class ProgressiveDecoder(BaseModule):
         channels: Sequence[int] = (128, 64, 32, 16, 16),
         out_channels: int = 1,
         norm: bool = True,
+        zero_init_heads: bool = False,
         align_corners: bool = False,
         init_cfg: Optional[dict] = None,
     ):
@@ -221,6 +225,11 @@ class ProgressiveDecoder(BaseModule):
             prev = width
         self.stages = nn.ModuleList(stages)
         self.heads = nn.ModuleList(heads)
+        self.zero_init_heads = bool(zero_init_heads)
+        if self.zero_init_heads:
+            for head in self.heads:
+                nn.init.zeros_(head.weight)
+                nn.init.zeros_(head.bias)
 
     @property
     def num_stages(self) -> int:

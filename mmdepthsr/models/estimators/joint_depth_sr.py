@@ -187,7 +187,9 @@ class JointDepthSR(BaseGuidedSREstimator):
         mde_input (str): ``'fused'`` or ``'colour'``. Defaults to
             ``'fused'``.
         sr_residual (bool): SR heads predict a residual over the bicubic
-            upsampling. Defaults to True.
+            upsampling; their weights and biases then start at zero, so
+            the untrained model outputs the bicubic upsampling and training
+            starts from that baseline. Defaults to True.
         upsample_mode (str): Interpolation of the LR depth to the HR size.
             Defaults to ``'bicubic'``.
         sr_fusion (dict, optional): Unit config ``x = SR, guide = MDE``,
@@ -329,18 +331,23 @@ class JointDepthSR(BaseGuidedSREstimator):
         )
         decoder_channels = tuple(decoder_channels)
 
-        def decoder(in_channels, out_channels):
+        def decoder(in_channels, out_channels, zero_init_heads=False):
             return MODELS.build(
                 dict(
                     type='ProgressiveDecoder',
                     in_channels=in_channels,
                     channels=decoder_channels,
                     out_channels=out_channels,
+                    zero_init_heads=zero_init_heads,
                 )
             )
 
         mde_in = fuse_channels if mde_input == 'fused' else colour_channels
-        self.sr_decoder = decoder(fuse_channels, 1)
+        # residual SR heads start at zero: the untrained model is the
+        # bicubic upsampling of the LR depth
+        self.sr_decoder = decoder(
+            fuse_channels, 1, zero_init_heads=self.sr_residual
+        )
         self.depth_decoder = decoder(mde_in, 1)
         self.seg_decoder = None
         if num_classes is not None:

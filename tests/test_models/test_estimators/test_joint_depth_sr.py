@@ -146,13 +146,23 @@ def test_v2_loss_keys_and_values():
             )
 
 
+def _randomise_sr_heads(model):
+    """Non-zero SR heads (they start at zero with sr_residual=True), so
+    that the SR output depends on the decoder features."""
+    gen = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for head in model.sr_decoder.heads:
+            head.weight.copy_(torch.randn(head.weight.shape, generator=gen))
+            head.bias.copy_(torch.randn(head.bias.shape, generator=gen))
+    return model
+
+
 def test_sr_residual_over_bicubic():
-    """With zeroed SR heads the SR output is the bicubic upsampling (full
-    size) and its block means (coarser scales)."""
+    """The residual SR heads start at zero: the untrained SR output is the
+    bicubic upsampling (full size) and its block means (coarser scales)."""
     model = _build().eval()
     for head in model.sr_decoder.heads:
-        nn.init.zeros_(head.weight)
-        nn.init.zeros_(head.bias)
+        assert not head.weight.any() and not head.bias.any()
     img, samples = _batch()
     lr = model.extract_lr_depth(img, samples)
     outs = model.forward_multiscale(img, lr)
@@ -169,7 +179,7 @@ def test_sr_residual_over_bicubic():
 
 @pytest.mark.slow
 def test_gradients_reach_both_encoders():
-    model = _build(sr_fusion=UNIT)
+    model = _randomise_sr_heads(_build(sr_fusion=UNIT))
     img, samples = _batch()
     losses = model.loss(img, samples)
     sum(losses.values()).backward()
@@ -194,7 +204,7 @@ def test_v2_sr_loss_does_not_reach_mde_decoder():
 
 
 def test_v3_units_change_the_sr_output():
-    v2 = _build().eval()
+    v2 = _randomise_sr_heads(_build()).eval()
     v3 = _build(sr_fusion=UNIT).eval()
     missing, unexpected = v3.load_state_dict(v2.state_dict(), strict=False)
     assert not unexpected
