@@ -47,11 +47,12 @@ def test_quick_start_prints_both_columns(tmp_path):
     )
     stdout = proc.stdout
     assert proc.returncode in (0, 1), stdout[-3000:] + proc.stderr[-3000:]
-    # the configured iterations, scaled by 0.01 (at least 1)
+    # the configured iterations, scaled by ITERS_SCALE (at least 1)
     (config,) = glob.glob(
         osp.join(ROOT, 'configs', 'v3_fusion', 'v3-fusion_lightenc_*synth*')
     )
-    iters = max(1, round(Config.fromfile(config).train_cfg.max_iters * 0.01))
+    max_iters = Config.fromfile(config).train_cfg.max_iters
+    iters = max(1, round(max_iters * ITERS_SCALE))
     assert f'[v3] {iters} iterations' in stdout
     assert osp.isfile(osp.join(work_dir, 'v3', f'iter_{iters}.pth'))
 
