@@ -90,6 +90,10 @@ class BaseDenseMetric(BaseMetric):
     #: ``'Depth metrics'`` -> "Depth metrics and protocol written to ...".
     results_name: str = 'Metrics'
 
+    #: Direction of every returned key: True where a higher value is
+    #: better. :class:`MultiTaskMetric` reads it to sign delta_m.
+    higher_is_better: Dict[str, bool] = {}
+
     def __init__(
         self,
         pred_key: str,

@@ -286,6 +286,9 @@ class DepthMetric(BaseDenseMetric):
     """
 
     results_name = 'Depth metrics'
+    higher_is_better = {
+        key: key in ('a1', 'a2', 'a3') for key in DEPTH_METRIC_KEYS
+    }
 
     def __init__(
         self,

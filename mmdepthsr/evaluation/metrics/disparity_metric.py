@@ -161,6 +161,7 @@ class DisparityMetric(BaseDenseMetric):
     """
 
     results_name = 'Disparity errors'
+    higher_is_better = {key: False for key in DISPARITY_METRIC_KEYS}
 
     def __init__(
         self,

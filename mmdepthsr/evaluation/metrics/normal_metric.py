@@ -173,6 +173,10 @@ class NormalMetric(BaseDenseMetric):
     """
 
     results_name = 'Normal metrics'
+    higher_is_better = {
+        key: key not in ('mean', 'median', 'rmse')
+        for key in NORMAL_METRIC_KEYS
+    }
 
     def __init__(
         self,

@@ -218,6 +218,7 @@ class SegMetric(BaseDenseMetric):
     """
 
     results_name = 'Segmentation metrics'
+    higher_is_better = {key: True for key in SEG_METRIC_KEYS}
 
     def __init__(
         self,

@@ -172,6 +172,7 @@ class SRMetric(BaseDenseMetric):
     """
 
     results_name = 'SR metrics'
+    higher_is_better = {key: False for key in SR_METRIC_KEYS}
 
     def __init__(
         self,
