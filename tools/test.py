@@ -46,6 +46,7 @@ from mmdepthsr.engine import (
     DumpPredictionsHook,
     validate_config,
 )
+from mmdepthsr.evaluation import collect_protocols
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
     load_config,
@@ -182,18 +183,10 @@ def check_parameter_free(model, config: str) -> None:
 
 
 def metric_protocols(evaluator) -> dict:
-    """The ``protocol`` of every metric of the evaluator that has one,
-    keyed by class name (and prefix, when the metric has one)."""
-    protocols = {}
-    for metric in evaluator.metrics:
-        protocol = getattr(metric, 'protocol', None)
-        if protocol is None:
-            continue
-        name = type(metric).__name__
-        if getattr(metric, 'prefix', None):
-            name = f'{name}[{metric.prefix}]'
-        protocols[name] = protocol
-    return protocols
+    """The ``protocol`` of every metric of the evaluator that has one, the
+    sub-metrics of a ``MultiTaskMetric`` included, keyed by class name (and
+    prefix, when the metric has one)."""
+    return collect_protocols(evaluator.metrics)
 
 
 def _fmt(value) -> str:

@@ -20,10 +20,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.evaluator import Evaluator
 from mmengine.logging import MessageHub
 
 from mmdepthsr.datasets.synth_rooms import SynthRoomsDataset
 from mmdepthsr.evaluation.metrics import DEPTH_METRIC_KEYS
+from mmdepthsr.registry import METRICS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEST_PY = osp.join(ROOT, 'tools', 'test.py')
@@ -243,3 +245,31 @@ def test_show_dir_switches_on_an_existing_hook_or_adds_one():
         type='DenseVisualizationHook', draw=True, interval=1, out_dir='vis'
     )
     assert len(cfg.custom_hooks) == 2
+
+
+def test_metric_protocols_include_multi_task_sub_metrics():
+    tool = _load_tool()
+    evaluator = Evaluator(
+        METRICS.build(
+            dict(
+                type='MultiTaskMetric',
+                metrics=[
+                    dict(type='DepthMetric', prefix='depth', crop='garg'),
+                    dict(type='SRMetric', prefix='sr', border=2),
+                ],
+                baselines={'depth/abs_rel': 0.1, 'sr/rmse': 4.0},
+            )
+        )
+    )
+    protocols = tool.metric_protocols(evaluator)
+    assert list(protocols) == [
+        'MultiTaskMetric',
+        'DepthMetric[depth]',
+        'SRMetric[sr]',
+    ]
+    assert protocols['MultiTaskMetric']['baselines'] == {
+        'depth/abs_rel': 0.1,
+        'sr/rmse': 4.0,
+    }
+    assert protocols['DepthMetric[depth]']['crop'] == 'garg'
+    assert protocols['SRMetric[sr]']['border'] == 2
