@@ -49,6 +49,8 @@ from mmdepthsr.registry import MODELS
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     load_torchvision_file,
+    meta_state_dict_shapes,
+    state_dict_shapes,
 )
 
 __all__ = [
@@ -68,20 +70,6 @@ TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
 #: torchvision ``features.<i>`` indices of conv1-conv5 (conv, ReLU, pool
 #: modules interleaved in one ``nn.Sequential``).
 _TORCHVISION_CONV_INDICES = (0, 3, 6, 8, 10)
-_CONV_KERNELS = (11, 5, 3, 3, 3)
-
-
-def _torchvision_shapes(
-    widths: Sequence[int] = TORCHVISION_WIDTHS, in_channels: int = 3
-) -> Dict[str, Tuple[int, ...]]:
-    """Parameter shapes of the conv stack under our keys."""
-    shapes = {}
-    cin = in_channels
-    for i, (width, kernel) in enumerate(zip(widths, _CONV_KERNELS)):
-        shapes[f'conv{i + 1}.weight'] = (width, cin, kernel, kernel)
-        shapes[f'conv{i + 1}.bias'] = (width,)
-        cin = width
-    return shapes
 
 
 def alexnet_from_torchvision(
@@ -119,7 +107,10 @@ def alexnet_from_torchvision(
     return convert_torchvision_state_dict(
         state_dict,
         key_map,
-        expected_shapes or _torchvision_shapes(),
+        expected_shapes
+        or meta_state_dict_shapes(
+            AlexNet, widths=TORCHVISION_WIDTHS, lrn=None
+        ),
         source=source,
     )
 
@@ -218,8 +209,9 @@ class AlexNet(BaseModule):
             ValueError: Listing missing / unexpected keys and shape
                 mismatches against this backbone (e.g. Krizhevsky widths).
         """
-        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
-        weights = alexnet_from_torchvision(state_dict, expected, source)
+        weights = alexnet_from_torchvision(
+            state_dict, state_dict_shapes(self), source
+        )
         self.load_state_dict(weights, strict=True)
 
     def init_weights(self) -> None:

@@ -42,6 +42,8 @@ from mmdepthsr.registry import MODELS
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     load_torchvision_file,
+    meta_state_dict_shapes,
+    state_dict_shapes,
 )
 
 __all__ = ['VGG16', 'vgg16_from_torchvision']
@@ -77,18 +79,6 @@ def _torchvision_key_map() -> Dict[str, str]:
     return key_map
 
 
-def _torchvision_shapes(in_channels: int = 3) -> Dict[str, Tuple[int, ...]]:
-    """Parameter shapes of the VGG16 conv stack under our keys."""
-    shapes = {}
-    cin = in_channels
-    for names, width in zip(_conv_names(), VGG16_WIDTHS):
-        for name in names:
-            shapes[f'{name}.weight'] = (width, cin, 3, 3)
-            shapes[f'{name}.bias'] = (width,)
-            cin = width
-    return shapes
-
-
 def vgg16_from_torchvision(
     state_dict: Mapping[str, torch.Tensor],
     expected_shapes: Optional[Mapping[str, Sequence[int]]] = None,
@@ -120,7 +110,7 @@ def vgg16_from_torchvision(
     return convert_torchvision_state_dict(
         state_dict,
         _torchvision_key_map(),
-        expected_shapes or _torchvision_shapes(),
+        expected_shapes or meta_state_dict_shapes(VGG16),
         source=source,
     )
 
@@ -218,8 +208,9 @@ class VGG16(BaseModule):
             ValueError: Listing missing / unexpected keys and shape
                 mismatches against this backbone (e.g. ``in_channels``).
         """
-        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
-        weights = vgg16_from_torchvision(state_dict, expected, source)
+        weights = vgg16_from_torchvision(
+            state_dict, state_dict_shapes(self), source
+        )
         self.load_state_dict(weights, strict=True)
 
     def init_weights(self) -> None:

@@ -40,7 +40,7 @@ predictions may not fit in 64 channels; ``s3_concat='append'`` then keeps
 all pooled channels (64 + sum C), our generalisation.
 """
 
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -49,14 +49,14 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
+from ..utils.init_cfg import InitCfg, copy_init_cfg
+
 __all__ = [
     'EigenScale1Head',
     'EigenMultiScaleDecoder',
     'EIGEN_TASK_ORDER',
     'bilinear_upsample_kernel',
 ]
-
-InitCfg = Optional[Union[Dict, Sequence[Dict]]]
 
 #: Order of the tasks in the scale-3 concat and in the outputs.
 EIGEN_TASK_ORDER = ('depth', 'normal', 'seg')
@@ -71,13 +71,6 @@ SHARED_CONV_INIT = (
     dict(type='Normal', std=0.001, bias=0.0, override=dict(name='conv_s2_1')),
     dict(type='Normal', std=0.001, bias=0.0, override=dict(name='conv_s3_1')),
 )
-
-
-def _as_list(init_cfg: InitCfg):
-    """A fresh list copy of a sequence of init configs."""
-    if init_cfg is None or isinstance(init_cfg, dict):
-        return init_cfg
-    return [dict(cfg) for cfg in init_cfg]
 
 
 def bilinear_upsample_kernel(factor: int) -> torch.Tensor:
@@ -139,7 +132,7 @@ class EigenScale1Head(BaseModule):
         dropout: float = 0.5,
         init_cfg: InitCfg = SCALE1_INIT,
     ):
-        super().__init__(init_cfg=_as_list(init_cfg))
+        super().__init__(init_cfg=copy_init_cfg(init_cfg))
         self.in_shape = (int(in_channels), *(int(s) for s in in_size))
         self.out_channels = int(out_channels)
         self.fc_size = tuple(int(s) for s in fc_size)
@@ -234,7 +227,7 @@ class EigenMultiScaleDecoder(BaseModule):
         s3_concat: str = 'replace',
         init_cfg: InitCfg = SHARED_CONV_INIT,
     ):
-        super().__init__(init_cfg=_as_list(init_cfg))
+        super().__init__(init_cfg=copy_init_cfg(init_cfg))
         unknown = set(heads) - set(EIGEN_TASK_ORDER)
         if not heads or unknown:
             raise ValueError(
