@@ -1,18 +1,11 @@
 from . import cliff_decoder, progressive_decoder
 from .cliff_decoder import *  # noqa: F401,F403
-from .eigen_multiscale import (
-    EIGEN_TASK_ORDER,
-    EigenMultiScaleDecoder,
-    EigenScale1Head,
-    bilinear_upsample_kernel,
-)
+from .eigen_multiscale import EIGEN_TASK_ORDER, EigenMultiScaleDecoder
 from .progressive_decoder import *  # noqa: F401,F403
 
 __all__ = [
     'EIGEN_TASK_ORDER',
     'EigenMultiScaleDecoder',
-    'EigenScale1Head',
-    'bilinear_upsample_kernel',
     *cliff_decoder.__all__,
     *progressive_decoder.__all__,
 ]

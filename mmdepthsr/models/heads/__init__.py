@@ -5,6 +5,11 @@ from .eigen2015_heads import (
     EigenSemSegHead,
     EigenTaskHead,
 )
+from .eigen2015_scale1_head import (
+    SCALE1_INIT,
+    EigenScale1Head,
+    bilinear_upsample_kernel,
+)
 from .eigen_heads import EigenCoarseHead, EigenFineHead
 
 __all__ = [
@@ -13,6 +18,9 @@ __all__ = [
     'EigenDepthHead',
     'EigenFineHead',
     'EigenNormalHead',
+    'EigenScale1Head',
     'EigenSemSegHead',
     'EigenTaskHead',
+    'SCALE1_INIT',
+    'bilinear_upsample_kernel',
 ]
