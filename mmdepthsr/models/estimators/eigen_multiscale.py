@@ -26,10 +26,10 @@ from mmengine.structures import PixelData
 from mmdepthsr.registry import MODELS
 
 from ..decoders import EIGEN_TASK_ORDER
+from ..heads import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 from ..losses import EIGEN_LOG_DEPTH_SCALE
 from ..utils import resize, stack_field
 from .base import BaseDenseEstimator, SampleList
-from .eigen_coarse_fine import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 
 __all__ = ['EigenMultiScale']
 

@@ -10,9 +10,16 @@ from .eigen2015_scale1_head import (
     EigenScale1Head,
     bilinear_upsample_kernel,
 )
-from .eigen_heads import EigenCoarseHead, EigenFineHead
+from .eigen_heads import (
+    EIGEN_FINE_MEAN,
+    EIGEN_FINE_STD,
+    EigenCoarseHead,
+    EigenFineHead,
+)
 
 __all__ = [
+    'EIGEN_FINE_MEAN',
+    'EIGEN_FINE_STD',
     'EIGEN_TASK_HEAD_INIT',
     'EigenCoarseHead',
     'EigenDepthHead',

@@ -44,6 +44,11 @@ from mmdepthsr.registry import MODELS
 
 from ..utils.init_cfg import InitCfg, copy_init_cfg
 
+#: Image statistics of the release's fine stack (NYU, 0-255 RGB, one scalar
+#: for all channels); the 2015 release normalises its scales-2/3 image
+#: path with the same values.
+EIGEN_FINE_MEAN = 109.314
+EIGEN_FINE_STD = 76.183
 #: The release's initialisation of the coarse head (biases 0).
 COARSE_HEAD_INIT = (
     dict(type='Normal', std=0.01, bias=0.0, override=dict(name='fc6')),
