@@ -1,9 +1,11 @@
 from . import cliff_decoder, progressive_decoder
 from .cliff_decoder import *  # noqa: F401,F403
+from .depth_reconstruction_decoder import DepthReconstructionDecoder
 from .eigen_multiscale import EIGEN_TASK_ORDER, EigenMultiScaleDecoder
 from .progressive_decoder import *  # noqa: F401,F403
 
 __all__ = [
+    'DepthReconstructionDecoder',
     'EIGEN_TASK_ORDER',
     'EigenMultiScaleDecoder',
     *cliff_decoder.__all__,
