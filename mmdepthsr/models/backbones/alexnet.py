@@ -30,6 +30,11 @@ Details that matter for the sizes (all from the release):
   over 5 neighbouring channels. PyTorch's ``LocalResponseNorm`` divides
   ``alpha`` by the window size, hence ``alpha=5e-4`` here.
 
+Output strides are nominal: ``out_strides`` is (8, 16, 16, 16, 32), but the
+unpadded 3x3 stride-2 pools drop the last partial window, so a map is
+``H // stride - 1`` or ``H // stride`` high (27 x 37 instead of 28 x 38
+for conv1 at 228 x 304, 6 x 8 instead of 7 x 9 for conv5).
+
 Max-pool and ReLU commute, so torchvision's conv -> ReLU -> pool order is
 the same function; only the LRN position differs. torchvision's AlexNet
 (widths 64-192-384-256-256, no LRN) is ``widths=(64, 192, 384, 256, 256),
@@ -54,6 +59,7 @@ from .torchvision_compat import (
 )
 
 __all__ = [
+    'ALEXNET_STRIDES',
     'AlexNet',
     'EIGEN_LRN',
     'TORCHVISION_WIDTHS',
@@ -66,6 +72,9 @@ EIGEN_LRN = dict(size=5, alpha=5e-4, beta=0.75, k=2.0)
 
 #: conv1-conv5 widths of torchvision's ``alexnet`` (pytorch/vision).
 TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
+
+#: Nominal output stride of conv1-conv5 (see the module docstring).
+ALEXNET_STRIDES = (8, 16, 16, 16, 32)
 
 #: torchvision ``features.<i>`` indices of conv1-conv5 (conv, ReLU, pool
 #: modules interleaved in one ``nn.Sequential``).
@@ -190,9 +199,15 @@ class AlexNet(BaseModule):
         )
 
     @property
-    def out_channels(self) -> int:
-        """Channels of the last returned stage."""
-        return self.widths[self.out_indices[-1]]
+    def out_channels(self) -> Tuple[int, ...]:
+        """Channels of the returned stages."""
+        return tuple(self.widths[i] for i in self.out_indices)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Nominal strides of the returned stages (the valid pools make a
+        map up to one row and column smaller, see the module docstring)."""
+        return tuple(ALEXNET_STRIDES[i] for i in self.out_indices)
 
     def load_torchvision_state_dict(
         self,

@@ -88,6 +88,11 @@ class LightConvEncoder(BaseModule):
         """Channels of the four outputs."""
         return self.channels
 
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Strides of the four outputs, :data:`ENCODER_STRIDES`."""
+        return ENCODER_STRIDES
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Encode.
 

@@ -62,6 +62,8 @@ RESNET_ARCH = {
 }
 #: Output channels of res2 .. res5 (4x the bottleneck width).
 RESNET_OUT_CHANNELS = (256, 512, 1024, 2048)
+#: Output strides of res2 .. res5.
+RESNET_OUT_STRIDES = (4, 8, 16, 32)
 #: Bottleneck width of res2 .. res5.
 RESNET_WIDTHS = (64, 128, 256, 512)
 _STYLES = ('caffe', 'pytorch')
@@ -303,6 +305,12 @@ class ResNet(BaseModule):
     def out_channels(self) -> Tuple[int, ...]:
         """Channels of the returned outputs."""
         return tuple(RESNET_OUT_CHANNELS[i] for i in self.out_indices)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Strides of the returned outputs (sizes round up at every
+        stride-2 step, so they are exact for sizes divisible by 32)."""
+        return tuple(RESNET_OUT_STRIDES[i] for i in self.out_indices)
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:

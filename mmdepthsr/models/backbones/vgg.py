@@ -50,6 +50,9 @@ __all__ = ['VGG16', 'vgg16_from_torchvision']
 
 #: Output channels of the five stages of VGG configuration D.
 VGG16_WIDTHS = (64, 128, 256, 512, 512)
+#: Output strides of indices 0-5 (conv1_2 .. conv5_3, pool5); with
+#: ``valid_conv1=True`` the maps are 4 pixels smaller before the halvings.
+VGG16_STRIDES = (1, 2, 4, 8, 16, 32)
 #: Convs per stage of VGG configuration D.
 VGG16_DEPTHS = (2, 2, 3, 3, 3)
 
@@ -183,9 +186,15 @@ class VGG16(BaseModule):
         self._freeze_stages()
 
     @property
-    def out_channels(self) -> int:
-        """Channels of the last returned output."""
-        return VGG16_WIDTHS[min(self.out_indices[-1], 4)]
+    def out_channels(self) -> Tuple[int, ...]:
+        """Channels of the returned outputs."""
+        return tuple(VGG16_WIDTHS[min(i, 4)] for i in self.out_indices)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Strides of the returned outputs (exact for padded convs and
+        sizes divisible by the stride)."""
+        return tuple(VGG16_STRIDES[i] for i in self.out_indices)
 
     def _freeze_stages(self) -> None:
         for names in self.stage_names[: self.frozen_stages + 1]:

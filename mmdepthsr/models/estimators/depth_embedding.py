@@ -30,33 +30,38 @@ from ..utils import stack_field
 from .base import BaseDenseEstimator, SampleList
 
 
-def _deepest(encoder: nn.Module, feats: Dict[str, torch.Tensor], layer):
-    if layer is None:
-        return next(reversed(feats.values()))
-    if layer not in feats:
-        raise KeyError(
-            f'{type(encoder).__name__} has no output {layer!r}; outputs: '
-            f'{list(feats)}.'
-        )
-    return feats[layer]
-
-
 def _layer_info(encoder: nn.Module, layer: Optional[str], owner: str):
+    """Index, name, channels and stride of one encoder output.
+
+    Args:
+        encoder (nn.Module): A backbone with ``out_channels``,
+            ``out_strides`` and, to pick a layer by name, ``out_names``.
+        layer (str, optional): Output name; None for the deepest output.
+        owner (str): Class named in the errors.
+
+    Returns:
+        tuple: ``(index, name, channels, stride)``; ``name`` is None when
+        the encoder does not name its outputs.
+    """
     channels = getattr(encoder, 'out_channels', None)
     strides = getattr(encoder, 'out_strides', None)
+    names = getattr(encoder, 'out_names', None)
     if not channels or not strides:
         raise TypeError(
             f'{owner}: the encoder {type(encoder).__name__} must expose '
-            '`out_channels` and `out_strides` dicts.'
+            '`out_channels` and `out_strides` tuples.'
         )
     if layer is None:
-        layer = list(channels)[-1]
-    if layer not in channels:
+        index = len(channels) - 1
+    elif names is None or layer not in names:
         raise ValueError(
             f'{owner}: {layer!r} is not an output of '
-            f'{type(encoder).__name__} ({list(channels)}).'
+            f'{type(encoder).__name__} (out_names: {names}).'
         )
-    return layer, channels[layer], strides[layer]
+    else:
+        index = names.index(layer)
+    name = None if names is None else names[index]
+    return index, name, channels[index], strides[index]
 
 
 def _gt_depth(data_samples: Optional[SampleList], owner: str):
@@ -109,7 +114,7 @@ class DepthAutoEncoder(BaseDenseEstimator):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
         self.encoder = MODELS.build(encoder)
-        self.layer, channels, stride = _layer_info(
+        self.layer_index, self.layer, channels, stride = _layer_info(
             self.encoder, layer, type(self).__name__
         )
         dec = dict(type='DepthReconstructionDecoder')
@@ -128,8 +133,7 @@ class DepthAutoEncoder(BaseDenseEstimator):
         Returns:
             Tensor: ``(N, 1, H, W)`` reconstruction in metres.
         """
-        feats = self.encoder(depth)
-        x = _deepest(self.encoder, feats, self.layer)
+        x = self.encoder(depth)[self.layer_index]
         scale = getattr(self.encoder, 'depth_scale', 1.0)
         return self.decoder(x, depth.shape[-2:]) * scale
 
@@ -241,7 +245,9 @@ class DepthSceneClassifier(BaseDenseEstimator):
                 f'{other_class}.'
             )
         self.encoder = MODELS.build(encoder)
-        self.layer, channels, _ = _layer_info(self.encoder, layer, name)
+        self.layer_index, self.layer, channels, _ = _layer_info(
+            self.encoder, layer, name
+        )
         self.num_classes = int(num_classes)
         self.label_key = label_key
         self.classes = None if classes is None else tuple(classes)
@@ -279,8 +285,7 @@ class DepthSceneClassifier(BaseDenseEstimator):
         return label
 
     def _logits(self, depth: torch.Tensor) -> torch.Tensor:
-        feats = self.encoder(depth)
-        x = _deepest(self.encoder, feats, self.layer)
+        x = self.encoder(depth)[self.layer_index]
         return self.fc(self.dropout(x.mean(dim=(2, 3))))
 
     def loss(

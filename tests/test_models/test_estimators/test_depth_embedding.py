@@ -89,7 +89,7 @@ def test_classifier_loss_value_and_labels():
     depth = torch.stack([s.gt_depth.data for s in samples])
     logits = model(None, samples, mode='tensor')
     assert logits.shape == (2, 3)
-    feats = model.encoder(depth)['relu2_2'].mean(dim=(2, 3))
+    feats = model.encoder(depth)[-1].mean(dim=(2, 3))
     assert torch.allclose(logits, model.fc(feats), atol=1e-6)
     expected = torch.nn.functional.cross_entropy(logits, torch.tensor([1, 2]))
     assert losses['loss_cls'].item() == pytest.approx(expected.item())
