@@ -3,18 +3,15 @@
 Paper: D. Eigen, R. Fergus, "Predicting Depth, Surface Normals and Semantic
 Labels with a Common Multi-Scale Convolutional Architecture", ICCV 2015,
 section 3. Layer details follow the authors' Theano release
-(``models/iccv15``). Shapes for a 3 x 228 x 304 input (VGG16 scale 1; the
-AlexNet scale 1 flattens 256 x 6 x 8 = 12288 values instead of 32256):
+(``models/iccv15``). Shapes for a 3 x 228 x 304 input; scale 1 is
+:class:`~mmdepthsr.models.heads.EigenScale1Head` (fc layers on the
+backbone's pool5 features, upsampled and cropped; layer table in its
+module):
 
 ==========  ===============================================  ==============
 layer       op                                               output
 ==========  ===============================================  ==============
-scale       pool5 features x 0.01, flatten                   32256
-full1       fc -> 4096; ReLU; dropout 0.5                    4096
-full2       fc -> 17024; ReLU; reshape                       64 x 14 x 19
-upsample    fixed bilinear x4 (7x7 triangular transposed     64 x 59 x 79
-            conv, stride 4)
-crop        rows 2..56, cols 2..75                           64 x 55 x 74
+scale1      EigenScale1Head                                  64 x 55 x 74
 conv_s2_1   conv 9x9/2, 96, pad 1 (image); ReLU              96 x 111 x 149
 pool_s2_1   max 3x3/2 (floor)                                96 x 55 x 74
 concat      [scale-1 features, pooled conv_s2_1]             160 x 55 x 74
