@@ -16,22 +16,10 @@ import numpy as np
 from mmengine.dataset import BaseDataset, Compose
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.utils.sizes import IntPair, to_pair
 
 from .protocols import DENSE_KEYS
 from .transforms.geometric import check_aligned, lr_factor, sample_name
-
-IntPair = Union[int, Sequence[int]]
-
-
-def _pair(value: IntPair, name: str) -> Tuple[int, int]:
-    if isinstance(value, (int, np.integer)):
-        value = (value, value)
-    value = tuple(value)
-    if len(value) < 2 or any(int(v) != v or v < 1 for v in value[:2]):
-        raise ValueError(
-            f'GridPatchDataset: {name} must be a positive (h, w), got {value}.'
-        )
-    return int(value[0]), int(value[1])
 
 
 def _grid_positions(size: int, patch: int, stride: int) -> List[int]:
@@ -131,9 +119,11 @@ class GridPatchDataset:
                 f'dataset object, got {type(dataset).__name__}.'
             )
         self.dataset = dataset
-        self.patch_size = _pair(patch_size, 'patch_size')
+        self.patch_size = to_pair(patch_size, 'GridPatchDataset: patch_size')
         self.stride = (
-            self.patch_size if stride is None else _pair(stride, 'stride')
+            self.patch_size
+            if stride is None
+            else to_pair(stride, 'GridPatchDataset: stride')
         )
         if any(s > p for s, p in zip(self.stride, self.patch_size)):
             raise ValueError(
@@ -141,7 +131,9 @@ class GridPatchDataset:
                 f'patch_size {self.patch_size}: pixels would be left out.'
             )
         self.img_shape = (
-            None if img_shape is None else _pair(img_shape, 'img_shape')
+            None
+            if img_shape is None
+            else to_pair(img_shape, 'GridPatchDataset: img_shape')
         )
         self.pipeline = Compose(list(pipeline))
         self._cache_idx: Optional[int] = None
@@ -209,7 +201,12 @@ class GridPatchDataset:
             shape = info.get('img_shape', info.get('ori_shape'))
             if shape is None:
                 return None
-            shapes.append(_pair(shape, f'img_shape of data list entry {i}'))
+            shapes.append(
+                to_pair(
+                    tuple(shape)[:2],
+                    f'GridPatchDataset: img_shape of data list entry {i}',
+                )
+            )
         return shapes
 
     def _load(self, src_idx: int) -> dict:

@@ -4,6 +4,7 @@ from .decoders import *  # noqa: F401,F403
 from .estimators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .interactions import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 

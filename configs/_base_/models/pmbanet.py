@@ -2,7 +2,7 @@
 # color-guided/pmpanet_x{2,4,8,16}.py): K multi-branch aggregation stages
 # (3, or 2 at x16), each mapping LR to HR in one transposed-conv step of the
 # full factor; HR colour features added in the first stage only.
-# Layer table: the docstrings of PMBANet and mmdepthsr/models/decoders/
+# Layer table: the docstrings of PMBANet and mmdepthsr/models/layers/
 # pmba_blocks.py. The network reads RGB / 255 (mean 0, std 255 below) and
 # the LR depth in [0, 1]; its output is the HR depth in the same units.
 

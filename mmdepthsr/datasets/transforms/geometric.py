@@ -38,6 +38,7 @@ from mmcv.transforms.utils import cache_randomness
 
 from mmdepthsr.datasets.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.registry import TRANSFORMS
+from mmdepthsr.utils.sizes import to_pair
 
 #: Value of a pixel that has no source (outside the frame), per map kind.
 _FILL = dict(image=0, depth=0.0, label=255, normal=0.0)
@@ -249,14 +250,6 @@ def _crop(results: dict, top: int, left: int, size, owner: str) -> None:
     results['img_shape'] = (h, w)
 
 
-def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
-    if isinstance(value, int):
-        value = (value, value)
-    if len(value) != 2 or any(int(v) <= 0 for v in value):
-        raise ValueError(f'{name} must be a positive (h, w), got {value}.')
-    return int(value[0]), int(value[1])
-
-
 def _check_crop_fits(results, shape, crop_size, owner) -> None:
     if shape[0] < crop_size[0] or shape[1] < crop_size[1]:
         raise ValueError(
@@ -295,7 +288,7 @@ class RandomCrop(BaseTransform):
         cat_max_ratio: Optional[float] = None,
         ignore_index: int = 255,
     ):
-        self.crop_size = _pair(crop_size, 'RandomCrop: crop_size')
+        self.crop_size = to_pair(crop_size, 'RandomCrop: crop_size')
         if cat_max_ratio is not None and not 0 < cat_max_ratio <= 1:
             raise ValueError(
                 'RandomCrop: cat_max_ratio must be in (0, 1], got '
@@ -369,7 +362,7 @@ class CenterCrop(BaseTransform):
     """
 
     def __init__(self, crop_size: Union[int, Sequence[int]]):
-        self.crop_size = _pair(crop_size, 'CenterCrop: crop_size')
+        self.crop_size = to_pair(crop_size, 'CenterCrop: crop_size')
 
     def transform(self, results: dict) -> dict:
         owner = type(self).__name__
@@ -462,7 +455,7 @@ class KBCrop(BaseTransform):
         self, crop_gt: bool = True, crop_size: Sequence[int] = KB_CROP_SIZE
     ):
         self.crop_gt = bool(crop_gt)
-        self.crop_size = _pair(tuple(crop_size), 'KBCrop: crop_size')
+        self.crop_size = to_pair(tuple(crop_size), 'KBCrop: crop_size')
 
     def transform(self, results: dict) -> dict:
         owner = type(self).__name__
@@ -594,7 +587,7 @@ class Resize(BaseTransform):
                 f'scale_factor={scale_factor}.'
             )
         if scale is not None:
-            scale = _pair(scale, 'Resize: scale')
+            scale = to_pair(scale, 'Resize: scale')
         if scale_factor is not None:
             if isinstance(scale_factor, (int, float)):
                 scale_factor = (float(scale_factor), float(scale_factor))

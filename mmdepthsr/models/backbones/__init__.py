@@ -1,6 +1,7 @@
-from . import depth_encoders, resnet
+from . import depth_encoders, light_conv_encoder, resnet
 from .alexnet import AlexNet, alexnet_from_torchvision
 from .depth_encoders import *  # noqa: F401,F403
+from .light_conv_encoder import *  # noqa: F401,F403
 from .resnet import *  # noqa: F401,F403
 from .vgg import VGG16, vgg16_from_torchvision
 
@@ -11,4 +12,5 @@ __all__ = [
     'vgg16_from_torchvision',
     *resnet.__all__,
     *depth_encoders.__all__,
+    *light_conv_encoder.__all__,
 ]

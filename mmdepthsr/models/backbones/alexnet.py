@@ -30,6 +30,11 @@ Details that matter for the sizes (all from the release):
   over 5 neighbouring channels. PyTorch's ``LocalResponseNorm`` divides
   ``alpha`` by the window size, hence ``alpha=5e-4`` here.
 
+Output strides are nominal: ``out_strides`` is (8, 16, 16, 16, 32), but the
+unpadded 3x3 stride-2 pools drop the last partial window, so a map is
+``H // stride - 1`` or ``H // stride`` high (27 x 37 instead of 28 x 38
+for conv1 at 228 x 304, 6 x 8 instead of 7 x 9 for conv5).
+
 Max-pool and ReLU commute, so torchvision's conv -> ReLU -> pool order is
 the same function; only the LRN position differs. torchvision's AlexNet
 (widths 64-192-384-256-256, no LRN) is ``widths=(64, 192, 384, 256, 256),
@@ -49,9 +54,12 @@ from mmdepthsr.registry import MODELS
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     load_torchvision_file,
+    meta_state_dict_shapes,
+    state_dict_shapes,
 )
 
 __all__ = [
+    'ALEXNET_STRIDES',
     'AlexNet',
     'EIGEN_LRN',
     'TORCHVISION_WIDTHS',
@@ -65,23 +73,12 @@ EIGEN_LRN = dict(size=5, alpha=5e-4, beta=0.75, k=2.0)
 #: conv1-conv5 widths of torchvision's ``alexnet`` (pytorch/vision).
 TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
 
+#: Nominal output stride of conv1-conv5 (see the module docstring).
+ALEXNET_STRIDES = (8, 16, 16, 16, 32)
+
 #: torchvision ``features.<i>`` indices of conv1-conv5 (conv, ReLU, pool
 #: modules interleaved in one ``nn.Sequential``).
 _TORCHVISION_CONV_INDICES = (0, 3, 6, 8, 10)
-_CONV_KERNELS = (11, 5, 3, 3, 3)
-
-
-def _torchvision_shapes(
-    widths: Sequence[int] = TORCHVISION_WIDTHS, in_channels: int = 3
-) -> Dict[str, Tuple[int, ...]]:
-    """Parameter shapes of the conv stack under our keys."""
-    shapes = {}
-    cin = in_channels
-    for i, (width, kernel) in enumerate(zip(widths, _CONV_KERNELS)):
-        shapes[f'conv{i + 1}.weight'] = (width, cin, kernel, kernel)
-        shapes[f'conv{i + 1}.bias'] = (width,)
-        cin = width
-    return shapes
 
 
 def alexnet_from_torchvision(
@@ -119,7 +116,10 @@ def alexnet_from_torchvision(
     return convert_torchvision_state_dict(
         state_dict,
         key_map,
-        expected_shapes or _torchvision_shapes(),
+        expected_shapes
+        or meta_state_dict_shapes(
+            AlexNet, widths=TORCHVISION_WIDTHS, lrn=None
+        ),
         source=source,
     )
 
@@ -199,9 +199,15 @@ class AlexNet(BaseModule):
         )
 
     @property
-    def out_channels(self) -> int:
-        """Channels of the last returned stage."""
-        return self.widths[self.out_indices[-1]]
+    def out_channels(self) -> Tuple[int, ...]:
+        """Channels of the returned stages."""
+        return tuple(self.widths[i] for i in self.out_indices)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Nominal strides of the returned stages (the valid pools make a
+        map up to one row and column smaller, see the module docstring)."""
+        return tuple(ALEXNET_STRIDES[i] for i in self.out_indices)
 
     def load_torchvision_state_dict(
         self,
@@ -218,8 +224,9 @@ class AlexNet(BaseModule):
             ValueError: Listing missing / unexpected keys and shape
                 mismatches against this backbone (e.g. Krizhevsky widths).
         """
-        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
-        weights = alexnet_from_torchvision(state_dict, expected, source)
+        weights = alexnet_from_torchvision(
+            state_dict, state_dict_shapes(self), source
+        )
         self.load_state_dict(weights, strict=True)
 
     def init_weights(self) -> None:

@@ -9,13 +9,14 @@ truncated after ``conv3_3`` (:class:`DepthVGGEncoder`).
 
 Both encoders take depth in metres, ``(N, 1, H, W)``, and feed
 ``depth / depth_scale`` to the first convolution (``depth_scale=1``, the
-default, feeds metres as the CLIFFNet release does). Both return an
-``OrderedDict`` of named layer outputs (``'relu1_2'``, ``'relu2_2'``, ...)
-in network order, so that the last entry is the deepest feature map.
+default, feeds metres as the CLIFFNet release does). Like every backbone
+of this package they return a tuple of maps, described by the tuples
+``out_channels`` and ``out_strides``; ``out_names`` names the maps after
+the layers (``'relu1_2'``, ``'relu2_2'``, ...), in network order, so that
+the last map is the deepest one and losses can pick layers by name.
 """
 
-from collections import OrderedDict
-from typing import Dict, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -92,8 +93,9 @@ class SceneNetEncoder(BaseModule):
         self.in_channels = in_channels
         self.depth_scale = float(depth_scale)
         self.layers = nn.ModuleDict()
-        self.out_channels: Dict[str, int] = OrderedDict()
-        self.out_strides: Dict[str, int] = OrderedDict()
+        names: List[str] = []
+        channels_out: List[int] = []
+        strides: List[int] = []
         prev, stride = in_channels, 1
         for stage in range(num_stages):
             width = int(channels[stage])
@@ -105,28 +107,33 @@ class SceneNetEncoder(BaseModule):
                     nn.BatchNorm2d(width),
                     nn.LeakyReLU(negative_slope),
                 )
-                name = f'relu{stage + 1}_{block}'
-                self.out_channels[name] = width
-                self.out_strides[name] = stride
+                names.append(f'relu{stage + 1}_{block}')
+                channels_out.append(width)
+                strides.append(stride)
                 prev = width
+        self.out_names: Tuple[str, ...] = tuple(names)
+        self.out_channels: Tuple[int, ...] = tuple(channels_out)
+        self.out_strides: Tuple[int, ...] = tuple(strides)
 
-    def forward(self, depth: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self, depth: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Embed a depth map.
 
         Args:
             depth (Tensor): ``(N, in_channels, H, W)`` depth (metres).
 
         Returns:
-            OrderedDict[str, Tensor]: ``relu1_1``, ``relu1_2``,
-            ``relu2_1``, ``relu2_2`` (, ``relu3_1``, ``relu3_2``).
+            tuple[Tensor]: ``relu1_1``, ``relu1_2``, ``relu2_1``,
+            ``relu2_2`` (, ``relu3_1``, ``relu3_2``), see ``out_names``;
+            map ``i`` is ``(N, out_channels[i], ceil(H / out_strides[i]),
+            ceil(W / out_strides[i]))``.
         """
         _check_depth(type(self).__name__, depth, self.in_channels)
         x = depth / self.depth_scale
-        outs = OrderedDict()
-        for name, layer in self.layers.items():
+        outs = []
+        for layer in self.layers.values():
             x = layer(x)
-            outs[name.replace('conv', 'relu')] = x
-        return outs
+            outs.append(x)
+        return tuple(outs)
 
 
 @MODELS.register_module()
@@ -160,8 +167,9 @@ class DepthVGGEncoder(BaseModule):
         self.in_channels = in_channels
         self.depth_scale = float(depth_scale)
         self.layers = nn.ModuleDict()
-        self.out_channels: Dict[str, int] = OrderedDict()
-        self.out_strides: Dict[str, int] = OrderedDict()
+        names: List[str] = []
+        channels_out: List[int] = []
+        strides: List[int] = []
         prev = in_channels
         for stage, widths in enumerate(self.ARCH):
             for block, width in enumerate(widths):
@@ -169,30 +177,35 @@ class DepthVGGEncoder(BaseModule):
                     nn.Conv2d(prev, width, 3, 1, 1),
                     nn.ReLU(inplace=False),
                 )
-                name = f'relu{stage + 1}_{block + 1}'
-                self.out_channels[name] = width
-                self.out_strides[name] = 2**stage
+                names.append(f'relu{stage + 1}_{block + 1}')
+                channels_out.append(width)
+                strides.append(2**stage)
                 prev = width
+        self.out_names: Tuple[str, ...] = tuple(names)
+        self.out_channels: Tuple[int, ...] = tuple(channels_out)
+        self.out_strides: Tuple[int, ...] = tuple(strides)
         self.pool = nn.MaxPool2d(2, 2)
 
-    def forward(self, depth: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self, depth: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Embed a depth map.
 
         Args:
             depth (Tensor): ``(N, in_channels, H, W)`` depth (metres).
 
         Returns:
-            OrderedDict[str, Tensor]: ``relu1_1`` .. ``relu3_3``.
+            tuple[Tensor]: ``relu1_1`` .. ``relu3_3``, see ``out_names``;
+            map ``i`` is ``(N, out_channels[i], floor(H / out_strides[i]),
+            floor(W / out_strides[i]))``.
         """
         _check_depth(type(self).__name__, depth, self.in_channels)
         x = depth / self.depth_scale
-        outs = OrderedDict()
+        outs = []
         for name, layer in self.layers.items():
             if name.endswith('_1') and name != 'conv1_1':
                 x = self.pool(x)
             x = layer(x)
-            outs[name.replace('conv', 'relu')] = x
-        return outs
+            outs.append(x)
+        return tuple(outs)
 
 
 __all__ = ['SceneNetEncoder', 'DepthVGGEncoder']

@@ -48,6 +48,8 @@ from mmdepthsr.registry import MODELS
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     load_torchvision_file,
+    meta_state_dict_shapes,
+    state_dict_shapes,
 )
 
 __all__ = ['Bottleneck', 'ResNet', 'ResNet50', 'resnet50_from_torchvision']
@@ -60,6 +62,8 @@ RESNET_ARCH = {
 }
 #: Output channels of res2 .. res5 (4x the bottleneck width).
 RESNET_OUT_CHANNELS = (256, 512, 1024, 2048)
+#: Output strides of res2 .. res5.
+RESNET_OUT_STRIDES = (4, 8, 16, 32)
 #: Bottleneck width of res2 .. res5.
 RESNET_WIDTHS = (64, 128, 256, 512)
 _STYLES = ('caffe', 'pytorch')
@@ -128,38 +132,6 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _torchvision_shapes(
-    depth: int = 50, in_channels: int = 3
-) -> Dict[str, Tuple[int, ...]]:
-    """Parameter and BN statistic shapes of a torchvision bottleneck
-    ResNet without ``fc`` and without ``num_batches_tracked``."""
-    shapes: Dict[str, Tuple[int, ...]] = {}
-
-    def bn(name: str, channels: int) -> None:
-        for suffix in ('weight', 'bias', 'running_mean', 'running_var'):
-            shapes[f'{name}.{suffix}'] = (channels,)
-
-    shapes['conv1.weight'] = (64, in_channels, 7, 7)
-    bn('bn1', 64)
-    cin = 64
-    for stage, blocks in enumerate(RESNET_ARCH[depth]):
-        width = RESNET_WIDTHS[stage]
-        cout = RESNET_OUT_CHANNELS[stage]
-        for block in range(blocks):
-            prefix = f'layer{stage + 1}.{block}'
-            shapes[f'{prefix}.conv1.weight'] = (width, cin, 1, 1)
-            bn(f'{prefix}.bn1', width)
-            shapes[f'{prefix}.conv2.weight'] = (width, width, 3, 3)
-            bn(f'{prefix}.bn2', width)
-            shapes[f'{prefix}.conv3.weight'] = (cout, width, 1, 1)
-            bn(f'{prefix}.bn3', cout)
-            if block == 0:
-                shapes[f'{prefix}.downsample.0.weight'] = (cout, cin, 1, 1)
-                bn(f'{prefix}.downsample.1', cout)
-            cin = cout
-    return shapes
-
-
 def _drop_num_batches_tracked(
     state_dict: Mapping[str, torch.Tensor],
 ) -> Dict[str, torch.Tensor]:
@@ -213,7 +185,7 @@ def resnet50_from_torchvision(
             f'resnet50_from_torchvision: `depth` must be one of '
             f'{sorted(RESNET_ARCH)}, got {depth}.'
         )
-    shapes = expected_shapes or _torchvision_shapes(depth)
+    shapes = expected_shapes or meta_state_dict_shapes(ResNet, depth=depth)
     shapes = {
         k: v
         for k, v in shapes.items()
@@ -334,6 +306,12 @@ class ResNet(BaseModule):
         """Channels of the returned outputs."""
         return tuple(RESNET_OUT_CHANNELS[i] for i in self.out_indices)
 
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Strides of the returned outputs (sizes round up at every
+        stride-2 step, so they are exact for sizes divisible by 32)."""
+        return tuple(RESNET_OUT_STRIDES[i] for i in self.out_indices)
+
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:
             return []
@@ -374,13 +352,8 @@ class ResNet(BaseModule):
             ValueError: Listing missing / unexpected keys and shape
                 mismatches against this backbone (depth, ``in_channels``).
         """
-        expected = {
-            k: tuple(v.shape)
-            for k, v in self.state_dict().items()
-            if not k.endswith('num_batches_tracked')
-        }
         weights = resnet50_from_torchvision(
-            state_dict, expected, source, depth=self.depth
+            state_dict, state_dict_shapes(self), source, depth=self.depth
         )
         missing, unexpected = self.load_state_dict(weights, strict=False)
         missing = [k for k in missing if not k.endswith('num_batches_tracked')]

@@ -10,11 +10,17 @@ per-architecture maps live next to their backbones (``alexnet.py``,
 ``vgg.py``); this module holds the checking and file loading they share.
 """
 
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 
-__all__ = ['convert_torchvision_state_dict', 'load_torchvision_file']
+__all__ = [
+    'convert_torchvision_state_dict',
+    'load_torchvision_file',
+    'meta_state_dict_shapes',
+    'state_dict_shapes',
+]
 
 
 def _unwrap(state_dict: Mapping, source: str) -> Mapping:
@@ -101,3 +107,38 @@ def load_torchvision_file(
         Mapping[str, Tensor]: The state dict stored in the file.
     """
     return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def state_dict_shapes(module: nn.Module) -> Dict[str, Tuple[int, ...]]:
+    """Shapes of a module's state dict, BN ``num_batches_tracked`` left out.
+
+    Args:
+        module (nn.Module): The module.
+
+    Returns:
+        dict[str, tuple[int]]: Key -> shape of every parameter and buffer
+        but the BN step counters (absent from older torchvision files).
+    """
+    return {
+        key: tuple(value.shape)
+        for key, value in module.state_dict().items()
+        if not key.endswith('num_batches_tracked')
+    }
+
+
+def meta_state_dict_shapes(
+    build: Callable[..., nn.Module], **kwargs
+) -> Dict[str, Tuple[int, ...]]:
+    """:func:`state_dict_shapes` of a module built on the meta device.
+
+    No memory is allocated, so the shapes of a large backbone cost nothing.
+
+    Args:
+        build (Callable[..., nn.Module]): Backbone class (or factory).
+        **kwargs: Its arguments, e.g. the torchvision widths.
+
+    Returns:
+        dict[str, tuple[int]]: Key -> shape.
+    """
+    with torch.device('meta'):
+        return state_dict_shapes(build(**kwargs))

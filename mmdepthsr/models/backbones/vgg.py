@@ -42,12 +42,17 @@ from mmdepthsr.registry import MODELS
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     load_torchvision_file,
+    meta_state_dict_shapes,
+    state_dict_shapes,
 )
 
 __all__ = ['VGG16', 'vgg16_from_torchvision']
 
 #: Output channels of the five stages of VGG configuration D.
 VGG16_WIDTHS = (64, 128, 256, 512, 512)
+#: Output strides of indices 0-5 (conv1_2 .. conv5_3, pool5); with
+#: ``valid_conv1=True`` the maps are 4 pixels smaller before the halvings.
+VGG16_STRIDES = (1, 2, 4, 8, 16, 32)
 #: Convs per stage of VGG configuration D.
 VGG16_DEPTHS = (2, 2, 3, 3, 3)
 
@@ -75,18 +80,6 @@ def _torchvision_key_map() -> Dict[str, str]:
             index += 2
         index += 1
     return key_map
-
-
-def _torchvision_shapes(in_channels: int = 3) -> Dict[str, Tuple[int, ...]]:
-    """Parameter shapes of the VGG16 conv stack under our keys."""
-    shapes = {}
-    cin = in_channels
-    for names, width in zip(_conv_names(), VGG16_WIDTHS):
-        for name in names:
-            shapes[f'{name}.weight'] = (width, cin, 3, 3)
-            shapes[f'{name}.bias'] = (width,)
-            cin = width
-    return shapes
 
 
 def vgg16_from_torchvision(
@@ -120,7 +113,7 @@ def vgg16_from_torchvision(
     return convert_torchvision_state_dict(
         state_dict,
         _torchvision_key_map(),
-        expected_shapes or _torchvision_shapes(),
+        expected_shapes or meta_state_dict_shapes(VGG16),
         source=source,
     )
 
@@ -193,9 +186,15 @@ class VGG16(BaseModule):
         self._freeze_stages()
 
     @property
-    def out_channels(self) -> int:
-        """Channels of the last returned output."""
-        return VGG16_WIDTHS[min(self.out_indices[-1], 4)]
+    def out_channels(self) -> Tuple[int, ...]:
+        """Channels of the returned outputs."""
+        return tuple(VGG16_WIDTHS[min(i, 4)] for i in self.out_indices)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """Strides of the returned outputs (exact for padded convs and
+        sizes divisible by the stride)."""
+        return tuple(VGG16_STRIDES[i] for i in self.out_indices)
 
     def _freeze_stages(self) -> None:
         for names in self.stage_names[: self.frozen_stages + 1]:
@@ -218,8 +217,9 @@ class VGG16(BaseModule):
             ValueError: Listing missing / unexpected keys and shape
                 mismatches against this backbone (e.g. ``in_channels``).
         """
-        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
-        weights = vgg16_from_torchvision(state_dict, expected, source)
+        weights = vgg16_from_torchvision(
+            state_dict, state_dict_shapes(self), source
+        )
         self.load_state_dict(weights, strict=True)
 
     def init_weights(self) -> None:

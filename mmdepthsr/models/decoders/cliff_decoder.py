@@ -19,7 +19,7 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
-from ..necks.fpn import ConvBNReLU
+from ..layers import ConvBNReLU
 from ..utils import resize
 
 __all__ = ['CLIFFFusion', 'CLIFFDecoder']

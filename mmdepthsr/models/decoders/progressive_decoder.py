@@ -1,26 +1,25 @@
-"""A light multi-scale conv encoder and a progressive (coarse-to-fine)
-decoder with a prediction head at every resolution.
+"""A progressive (coarse-to-fine) decoder with a prediction head at every
+resolution.
 
-Both are the building blocks of the joint monocular depth estimation +
-depth super-resolution models (:class:`~mmdepthsr.models.estimators.
-JointDepthSR`). Scales are named by their denominator: ``s16`` is 1/16 of
-the input size, ``s1`` the input size.
+The decoder of the joint monocular depth estimation + depth
+super-resolution models (:class:`~mmdepthsr.models.estimators.
+JointDepthSR`), fed by the four maps of
+:class:`~mmdepthsr.models.backbones.LightConvEncoder`. Scales are named by
+their denominator: ``s16`` is 1/16 of the input size, ``s1`` the input
+size.
 
-- :class:`LightConvEncoder`: four stages, strides 2, 4, 8, 16; each stage
-  is a stride-2 3x3 conv and a 3x3 conv, each followed by BatchNorm and
-  ReLU.
-- :class:`ProgressiveDecoder`: starts from the 1/16 features and doubles
-  the resolution four times (1/16 -> 1/8 -> 1/4 -> 1/2 -> 1). At 1/8, 1/4
-  and 1/2 the upsampled features are concatenated with the encoder
-  features of that scale (U-Net skip); the full-resolution stage has no
-  skip. Every stage ends in a 3x3 prediction head, so a loss can be applied
-  at every resolution (deep supervision, as the iterative residual
-  learning of Song et al., CVPR 2020). The stages can be run one by one
-  (:meth:`ProgressiveDecoder.forward_stage`), so that a caller can refine
-  the features between stages (task interaction units).
+The decoder starts from the 1/16 features and doubles the resolution four
+times (1/16 -> 1/8 -> 1/4 -> 1/2 -> 1). At 1/8, 1/4 and 1/2 the upsampled
+features are concatenated with the encoder features of that scale (U-Net
+skip); the full-resolution stage has no skip. Every stage ends in a 3x3
+prediction head, so a loss can be applied at every resolution (deep
+supervision, as the iterative residual learning of Song et al., CVPR
+2020). The stages can be run one by one
+(:meth:`ProgressiveDecoder.forward_stage`), so that a caller can refine the
+features between stages (task interaction units).
 """
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -29,128 +28,11 @@ from torch import nn
 
 from mmdepthsr.registry import MODELS
 
-#: Output strides of the encoder features / decoder inputs, fine to coarse.
-ENCODER_STRIDES = (2, 4, 8, 16)
+from ..layers import ConvBNReLU
+from ..utils.arg_checks import check_positive_ints
+
 #: Denominators of the decoder stages, coarse to fine.
 DECODER_SCALES = (16, 8, 4, 2, 1)
-
-
-def _conv_bn_relu(
-    in_channels: int, out_channels: int, stride: int = 1, norm: bool = True
-) -> nn.Sequential:
-    layers: List[nn.Module] = [
-        nn.Conv2d(
-            in_channels,
-            out_channels,
-            3,
-            stride=stride,
-            padding=1,
-            bias=not norm,
-        )
-    ]
-    if norm:
-        layers.append(nn.BatchNorm2d(out_channels))
-    layers.append(nn.ReLU(inplace=True))
-    return nn.Sequential(*layers)
-
-
-def _check_channels(name: str, arg: str, values, length: int) -> Tuple:
-    values = tuple(values)
-    if len(values) != length or any(
-        not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in values
-    ):
-        raise ValueError(
-            f'{name}: `{arg}` must be {length} positive integers, got '
-            f'{values}.'
-        )
-    return values
-
-
-@MODELS.register_module()
-class LightConvEncoder(BaseModule):
-    """Four-stage conv encoder with outputs at strides 2, 4, 8 and 16.
-
-    Stage ``i`` (``i = 0..3``): ``conv3x3(stride 2) - BN - ReLU - conv3x3 -
-    BN - ReLU`` with ``channels[i]`` outputs. With the default channels
-    ``(32, 64, 128, 256)`` and 3 input channels it has 1,173,216
-    parameters (BN affine included).
-
-    Args:
-        in_channels (int): Input channels (3 for RGB, 1 for depth).
-            Defaults to 3.
-        channels (Sequence[int]): Output channels of the four stages.
-            Defaults to (32, 64, 128, 256).
-        norm (bool): BatchNorm after every conv (convs then have no bias).
-            Defaults to True.
-        init_cfg (dict, optional): Initialisation config. Defaults to None
-            (PyTorch's default initialisation).
-
-    Examples:
-        >>> import torch
-        >>> enc = LightConvEncoder(in_channels=1, channels=(4, 8, 8, 16))
-        >>> [tuple(f.shape) for f in enc(torch.zeros(1, 1, 32, 32))]
-        [(1, 4, 16, 16), (1, 8, 8, 8), (1, 8, 4, 4), (1, 16, 2, 2)]
-    """
-
-    def __init__(
-        self,
-        in_channels: int = 3,
-        channels: Sequence[int] = (32, 64, 128, 256),
-        norm: bool = True,
-        init_cfg: Optional[dict] = None,
-    ):
-        super().__init__(init_cfg=init_cfg)
-        name = type(self).__name__
-        (in_channels,) = _check_channels(name, 'in_channels', [in_channels], 1)
-        self.channels = _check_channels(name, 'channels', channels, 4)
-        self.in_channels = in_channels
-        stages, cin = [], in_channels
-        for cout in self.channels:
-            stages.append(
-                nn.Sequential(
-                    _conv_bn_relu(cin, cout, stride=2, norm=norm),
-                    _conv_bn_relu(cout, cout, norm=norm),
-                )
-            )
-            cin = cout
-        self.stages = nn.ModuleList(stages)
-
-    @property
-    def out_channels(self) -> Tuple[int, ...]:
-        """Channels of the four outputs."""
-        return self.channels
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Encode.
-
-        Args:
-            x (Tensor): ``(N, in_channels, H, W)``, ``H`` and ``W``
-                divisible by 16.
-
-        Returns:
-            tuple[Tensor]: Four maps, ``(N, channels[i], H / 2^(i+1),
-            W / 2^(i+1))``.
-
-        Raises:
-            ValueError: On a wrong channel count or a size not divisible by
-                16.
-        """
-        name = type(self).__name__
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{name}: expected (N, {self.in_channels}, H, W), got '
-                f'{tuple(x.shape)}.'
-            )
-        if x.shape[-2] % 16 or x.shape[-1] % 16:
-            raise ValueError(
-                f'{name}: the input size {tuple(x.shape[-2:])} must be '
-                'divisible by 16 (four stride-2 stages).'
-            )
-        outs = []
-        for stage in self.stages:
-            x = stage(x)
-            outs.append(x)
-        return tuple(outs)
 
 
 @MODELS.register_module()
@@ -204,9 +86,11 @@ class ProgressiveDecoder(BaseModule):
     ):
         super().__init__(init_cfg=init_cfg)
         name = type(self).__name__
-        self.in_channels = _check_channels(name, 'in_channels', in_channels, 4)
-        self.channels = _check_channels(name, 'channels', channels, 5)
-        (self.out_channels,) = _check_channels(
+        self.in_channels = check_positive_ints(
+            name, 'in_channels', in_channels, 4
+        )
+        self.channels = check_positive_ints(name, 'channels', channels, 5)
+        (self.out_channels,) = check_positive_ints(
             name, 'out_channels', [out_channels], 1
         )
         self.align_corners = align_corners
@@ -217,8 +101,8 @@ class ProgressiveDecoder(BaseModule):
         for width, skip in zip(self.channels, skips):
             stages.append(
                 nn.Sequential(
-                    _conv_bn_relu(prev + skip, width, norm=norm),
-                    _conv_bn_relu(width, width, norm=norm),
+                    ConvBNReLU(prev + skip, width, norm=norm),
+                    ConvBNReLU(width, width, norm=norm),
                 )
             )
             heads.append(nn.Conv2d(width, self.out_channels, 3, padding=1))
@@ -332,7 +216,5 @@ class ProgressiveDecoder(BaseModule):
 
 __all__ = [
     'DECODER_SCALES',
-    'ENCODER_STRIDES',
-    'LightConvEncoder',
     'ProgressiveDecoder',
 ]

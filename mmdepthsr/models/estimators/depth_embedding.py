@@ -17,48 +17,51 @@ input; the colour image (``inputs``) is ignored. The encoder is stored as
 checkpoints (``HierarchicalEmbeddingLoss(checkpoint_prefix='encoder.')``).
 """
 
-import math
 from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from mmengine.structures import PixelData
 
 from mmdepthsr.registry import MODELS
 
-from ..utils import resize, stack_field
+from ..utils import stack_field
 from .base import BaseDenseEstimator, SampleList
 
 
-def _deepest(encoder: nn.Module, feats: Dict[str, torch.Tensor], layer):
-    if layer is None:
-        return next(reversed(feats.values()))
-    if layer not in feats:
-        raise KeyError(
-            f'{type(encoder).__name__} has no output {layer!r}; outputs: '
-            f'{list(feats)}.'
-        )
-    return feats[layer]
-
-
 def _layer_info(encoder: nn.Module, layer: Optional[str], owner: str):
+    """Index, name, channels and stride of one encoder output.
+
+    Args:
+        encoder (nn.Module): A backbone with ``out_channels``,
+            ``out_strides`` and, to pick a layer by name, ``out_names``.
+        layer (str, optional): Output name; None for the deepest output.
+        owner (str): Class named in the errors.
+
+    Returns:
+        tuple: ``(index, name, channels, stride)``; ``name`` is None when
+        the encoder does not name its outputs.
+    """
     channels = getattr(encoder, 'out_channels', None)
     strides = getattr(encoder, 'out_strides', None)
+    names = getattr(encoder, 'out_names', None)
     if not channels or not strides:
         raise TypeError(
             f'{owner}: the encoder {type(encoder).__name__} must expose '
-            '`out_channels` and `out_strides` dicts.'
+            '`out_channels` and `out_strides` tuples.'
         )
     if layer is None:
-        layer = list(channels)[-1]
-    if layer not in channels:
+        index = len(channels) - 1
+    elif names is None or layer not in names:
         raise ValueError(
             f'{owner}: {layer!r} is not an output of '
-            f'{type(encoder).__name__} ({list(channels)}).'
+            f'{type(encoder).__name__} (out_names: {names}).'
         )
-    return layer, channels[layer], strides[layer]
+    else:
+        index = names.index(layer)
+    name = None if names is None else names[index]
+    return index, name, channels[index], strides[index]
 
 
 def _gt_depth(data_samples: Optional[SampleList], owner: str):
@@ -68,79 +71,6 @@ def _gt_depth(data_samples: Optional[SampleList], owner: str):
             'data samples (the image is ignored); no data samples given.'
         )
     return stack_field(data_samples, 'gt_depth').float()
-
-
-@MODELS.register_module()
-class DepthReconstructionDecoder(BaseModule):
-    """Small decoder from depth features back to a depth map.
-
-    ``log2(stride)`` steps of (bilinear x2 upsampling, conv3x3 + BN +
-    LeakyReLU), then a conv3x3 to one channel and a bilinear resize to the
-    requested size. Used by :class:`DepthAutoEncoder`.
-
-    Args:
-        in_channels (int): Channels of the encoder feature.
-        stride (int): Stride of the feature (a power of 2).
-        channels (int): Width of the hidden convs. Defaults to 16.
-        num_convs (int): Convs at each resolution (at least one at the
-            feature resolution). Defaults to 1.
-        negative_slope (float): LeakyReLU slope. Defaults to 0.01.
-        init_cfg (dict, optional): Initialisation config.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        stride: int,
-        channels: int = 16,
-        num_convs: int = 1,
-        negative_slope: float = 0.01,
-        init_cfg: Optional[dict] = None,
-    ):
-        super().__init__(init_cfg=init_cfg)
-        if stride < 1 or stride & (stride - 1):
-            raise ValueError(
-                'DepthReconstructionDecoder: stride must be a power of 2, '
-                f'got {stride}.'
-            )
-        self.num_ups = int(math.log2(stride))
-
-        def block(cin: int) -> nn.Sequential:
-            mods = []
-            for i in range(num_convs):
-                mods += [
-                    nn.Conv2d(
-                        cin if i == 0 else channels,
-                        channels,
-                        3,
-                        1,
-                        1,
-                        bias=False,
-                    ),
-                    nn.BatchNorm2d(channels),
-                    nn.LeakyReLU(negative_slope),
-                ]
-            return nn.Sequential(*mods)
-
-        self.blocks = nn.ModuleList([block(in_channels)])
-        for _ in range(self.num_ups):
-            self.blocks.append(block(channels))
-        self.out_conv = nn.Conv2d(channels, 1, 3, 1, 1)
-
-    def forward(self, x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
-        """Decode.
-
-        Args:
-            x (Tensor): ``(N, in_channels, h, w)`` features.
-            size (Sequence[int]): Output ``(H, W)``.
-
-        Returns:
-            Tensor: ``(N, 1, H, W)``.
-        """
-        x = self.blocks[0](x)
-        for blk in self.blocks[1:]:
-            x = blk(resize(x, (x.shape[-2] * 2, x.shape[-1] * 2)))
-        return resize(self.out_conv(x), tuple(size))
 
 
 @MODELS.register_module()
@@ -158,8 +88,9 @@ class DepthAutoEncoder(BaseDenseEstimator):
     Args:
         encoder (dict): Config of the depth encoder.
         decoder (dict, optional): Extra arguments of
-            :class:`DepthReconstructionDecoder` (``in_channels`` and
-            ``stride`` come from the encoder). Defaults to None (defaults).
+            :class:`~mmdepthsr.models.decoders.DepthReconstructionDecoder`
+            (``in_channels`` and ``stride`` come from the encoder).
+            Defaults to None (defaults).
         layer (str, optional): Encoder output to decode. Defaults to None
             (the deepest).
         loss (dict, optional): Reconstruction loss config. Defaults to
@@ -183,7 +114,7 @@ class DepthAutoEncoder(BaseDenseEstimator):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
         self.encoder = MODELS.build(encoder)
-        self.layer, channels, stride = _layer_info(
+        self.layer_index, self.layer, channels, stride = _layer_info(
             self.encoder, layer, type(self).__name__
         )
         dec = dict(type='DepthReconstructionDecoder')
@@ -202,8 +133,7 @@ class DepthAutoEncoder(BaseDenseEstimator):
         Returns:
             Tensor: ``(N, 1, H, W)`` reconstruction in metres.
         """
-        feats = self.encoder(depth)
-        x = _deepest(self.encoder, feats, self.layer)
+        x = self.encoder(depth)[self.layer_index]
         scale = getattr(self.encoder, 'depth_scale', 1.0)
         return self.decoder(x, depth.shape[-2:]) * scale
 
@@ -315,7 +245,9 @@ class DepthSceneClassifier(BaseDenseEstimator):
                 f'{other_class}.'
             )
         self.encoder = MODELS.build(encoder)
-        self.layer, channels, _ = _layer_info(self.encoder, layer, name)
+        self.layer_index, self.layer, channels, _ = _layer_info(
+            self.encoder, layer, name
+        )
         self.num_classes = int(num_classes)
         self.label_key = label_key
         self.classes = None if classes is None else tuple(classes)
@@ -353,8 +285,7 @@ class DepthSceneClassifier(BaseDenseEstimator):
         return label
 
     def _logits(self, depth: torch.Tensor) -> torch.Tensor:
-        feats = self.encoder(depth)
-        x = _deepest(self.encoder, feats, self.layer)
+        x = self.encoder(depth)[self.layer_index]
         return self.fc(self.dropout(x.mean(dim=(2, 3))))
 
     def loss(
@@ -412,7 +343,6 @@ class DepthSceneClassifier(BaseDenseEstimator):
 
 
 __all__ = [
-    'DepthReconstructionDecoder',
     'DepthAutoEncoder',
     'DepthSceneClassifier',
 ]

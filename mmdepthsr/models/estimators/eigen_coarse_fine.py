@@ -30,14 +30,10 @@ import torch.nn.functional as F
 
 from mmdepthsr.registry import MODELS
 
+from ..heads import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 from ..losses import EIGEN_LOG_DEPTH_SCALE
 from ..utils import resize, stack_field
 from .base import BaseDenseEstimator, SampleList
-
-#: Image statistics of the release's fine stack (NYU, 0-255 RGB, one scalar
-#: for all channels).
-EIGEN_FINE_MEAN = 109.314
-EIGEN_FINE_STD = 76.183
 
 
 @MODELS.register_module()

@@ -7,7 +7,7 @@ details follow the authors' Theano release (``models/iccv15``).
 
 Scale 1 is an ImageNet conv stack (``VGG16(valid_conv1=True,
 out_indices=(5,))`` or ``AlexNet``) followed by
-:class:`~mmdepthsr.models.decoders.EigenScale1Head`; scales 2 and 3 and the
+:class:`~mmdepthsr.models.heads.EigenScale1Head`; scales 2 and 3 and the
 task stacks are :class:`~mmdepthsr.models.decoders.EigenMultiScaleDecoder`.
 For a 228 x 304 input scale 2 predicts a 55 x 74 map and scale 3 a
 109 x 147 map; output ``j`` is centred on input row/column ``4 j + 5``
@@ -26,10 +26,10 @@ from mmengine.structures import PixelData
 from mmdepthsr.registry import MODELS
 
 from ..decoders import EIGEN_TASK_ORDER
+from ..heads import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 from ..losses import EIGEN_LOG_DEPTH_SCALE
 from ..utils import resize, stack_field
 from .base import BaseDenseEstimator, SampleList
-from .eigen_coarse_fine import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 
 __all__ = ['EigenMultiScale']
 

@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from mmdepthsr.registry import MODELS
 
-from ..decoders.pmba_blocks import (
+from ..layers.pmba_blocks import (
     FeedForwardAttention,
     MBABlock,
     pmba_conv_prelu,
@@ -35,13 +35,13 @@ class PMBANet(BaseGuidedSREstimator):
 
     With ``C = mid_channels`` (64), ``F = shallow_channels`` (256), scale
     ``s`` and the kernel ``(k_s, s, 2)`` of
-    :data:`~mmdepthsr.models.decoders.PMBA_KERNEL_TABLE`
+    :data:`~mmdepthsr.models.layers.PMBA_KERNEL_TABLE`
     (x2: 6, x4: 8, x8: 12, x16: 20):
 
     1. depth features (LR): ``conv3x3(1 -> F)``, ``conv1x1(F -> C)``;
     2. colour features (HR, ``guided=True``): ``conv3x3(3 -> F)``,
        ``conv3x3(F -> C)``, ``conv1x1(C -> C)``;
-    3. ``K`` stages :class:`~mmdepthsr.models.decoders.MBABlock`; stage
+    3. ``K`` stages :class:`~mmdepthsr.models.layers.MBABlock`; stage
        ``k`` (0-based) reads ``X_k`` with ``C (k + 1)`` channels (LR) and
        gives ``D_k`` (HR, ``C``); ``X_{k+1} = cat(X_k, Down_k(D_k))`` with
        ``Down_k = Conv(C -> C, k_s, stride s, pad 2)``; the colour features

@@ -32,13 +32,15 @@ they are stride-1 same-size convolutions, not upsampling layers.
 * Semantics output ``C`` class logits.
 """
 
-from typing import Dict, List, Optional, Sequence, Union
+from typing import List, Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
+
+from ..utils.init_cfg import InitCfg, copy_init_cfg
 
 __all__ = [
     'EigenTaskHead',
@@ -48,20 +50,11 @@ __all__ = [
     'EIGEN_TASK_HEAD_INIT',
 ]
 
-InitCfg = Optional[Union[Dict, Sequence[Dict]]]
-
 #: The release's initialisation of the task stacks: every conv
 #: N(0, 0.01^2), biases 0 (the depth bias map starts at 0).
 EIGEN_TASK_HEAD_INIT = (
     dict(type='Normal', std=0.01, bias=0.0, layer='Conv2d'),
 )
-
-
-def _as_list(init_cfg: InitCfg):
-    """A fresh list copy of a sequence of init configs."""
-    if init_cfg is None or isinstance(init_cfg, dict):
-        return init_cfg
-    return [dict(cfg) for cfg in init_cfg]
 
 
 class EigenTaskHead(BaseModule):
@@ -88,7 +81,7 @@ class EigenTaskHead(BaseModule):
         kernel_size: int = 5,
         init_cfg: InitCfg = EIGEN_TASK_HEAD_INIT,
     ):
-        super().__init__(init_cfg=_as_list(init_cfg))
+        super().__init__(init_cfg=copy_init_cfg(init_cfg))
         if out_channels < 1:
             raise ValueError(
                 f'{type(self).__name__}: `out_channels` must be positive, '

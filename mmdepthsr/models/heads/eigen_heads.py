@@ -34,7 +34,7 @@ Both heads regress the normalised log depth ``log(depth) / 0.45723134``; their
 last layer is linear.
 """
 
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -42,8 +42,13 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
-InitCfg = Optional[Union[Dict, Sequence[Dict]]]
+from ..utils.init_cfg import InitCfg, copy_init_cfg
 
+#: Image statistics of the release's fine stack (NYU, 0-255 RGB, one scalar
+#: for all channels); the 2015 release normalises its scales-2/3 image
+#: path with the same values.
+EIGEN_FINE_MEAN = 109.314
+EIGEN_FINE_STD = 76.183
 #: The release's initialisation of the coarse head (biases 0).
 COARSE_HEAD_INIT = (
     dict(type='Normal', std=0.01, bias=0.0, override=dict(name='fc6')),
@@ -57,14 +62,6 @@ FINE_HEAD_INIT = (
     dict(type='Normal', std=0.01, bias=0.0, override=dict(name='fine2')),
     dict(type='Normal', std=0.01, bias=0.0, override=dict(name='fine3')),
 )
-
-
-def _as_list(init_cfg: InitCfg):
-    """A fresh list copy of a sequence of init configs (mmengine expects a
-    dict or a list)."""
-    if init_cfg is None or isinstance(init_cfg, dict):
-        return init_cfg
-    return [dict(cfg) for cfg in init_cfg]
 
 
 @MODELS.register_module()
@@ -103,7 +100,7 @@ class EigenCoarseHead(BaseModule):
         dropout: float = 0.5,
         init_cfg: InitCfg = COARSE_HEAD_INIT,
     ):
-        super().__init__(init_cfg=_as_list(init_cfg))
+        super().__init__(init_cfg=copy_init_cfg(init_cfg))
         self.in_shape = (in_channels, *(int(s) for s in in_size))
         self.out_size = tuple(int(s) for s in out_size)
         self.feature_scale = feature_scale
@@ -169,7 +166,7 @@ class EigenFineHead(BaseModule):
         fine1_padding: int = 1,
         init_cfg: InitCfg = FINE_HEAD_INIT,
     ):
-        super().__init__(init_cfg=_as_list(init_cfg))
+        super().__init__(init_cfg=copy_init_cfg(init_cfg))
         if not 0 < out_channels < channels:
             raise ValueError(
                 'EigenFineHead: `out_channels` must be smaller than '

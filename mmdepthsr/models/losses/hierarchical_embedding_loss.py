@@ -63,10 +63,10 @@ class HierarchicalEmbeddingLoss(nn.Module):
       the encoder weights) does not read the file again.
 
     Args:
-        encoder (dict, optional): Config of the depth encoder (a module
-            returning a dict of named feature maps). Defaults to None
-            (``SceneNetEncoder``).
-        layers (Sequence[str]): Encoder outputs used. Defaults to
+        encoder (dict, optional): Config of the depth encoder (a backbone
+            returning a tuple of maps named by its ``out_names``).
+            Defaults to None (``SceneNetEncoder``).
+        layers (Sequence[str]): Encoder outputs used, by name. Defaults to
             ('relu1_2', 'relu2_2').
         layer_weights (Sequence[float]): One weight per layer. Defaults to
             (10.0, 15.0) (release).
@@ -120,17 +120,17 @@ class HierarchicalEmbeddingLoss(nn.Module):
                 f'{invalid_mode!r}.'
             )
         self.encoder = MODELS.build(encoder or dict(type='SceneNetEncoder'))
-        available = getattr(self.encoder, 'out_channels', None)
-        if available is not None:
-            unknown = [k for k in layers if k not in available]
-            if unknown:
-                raise ValueError(
-                    f'{name}: layers {unknown} are not outputs of '
-                    f'{type(self.encoder).__name__} ({list(available)}).'
-                )
+        available = tuple(getattr(self.encoder, 'out_names', ()))
+        unknown = [k for k in layers if k not in available]
+        if unknown:
+            raise ValueError(
+                f'{name}: layers {unknown} are not outputs of '
+                f'{type(self.encoder).__name__} (out_names: {available}).'
+            )
         self.encoder.requires_grad_(False)
         self.encoder.eval()
         self.layers = tuple(layers)
+        self.layer_indices = tuple(available.index(k) for k in layers)
         self.layer_weights = tuple(float(w) for w in layer_weights)
         self.pixel_weight = float(pixel_weight)
         self.warmup_iters = int(warmup_iters)
@@ -258,8 +258,8 @@ class HierarchicalEmbeddingLoss(nn.Module):
                 gt_feats = self.encoder(clean)
             pred_feats = self.encoder(pred)
             feat = pred.new_zeros(())
-            for key, lw in zip(self.layers, self.layer_weights):
-                dist = (pred_feats[key] - gt_feats[key]).abs().mean()
+            for i, lw in zip(self.layer_indices, self.layer_weights):
+                dist = (pred_feats[i] - gt_feats[i]).abs().mean()
                 feat = feat + lw * dist
             loss = loss + weight * feat
         return self.loss_weight * loss

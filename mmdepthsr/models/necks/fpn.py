@@ -26,32 +26,10 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
+from ..layers import ConvBNReLU
 from ..utils import resize
 
-__all__ = ['ConvBNReLU', 'FPN']
-
-
-class ConvBNReLU(nn.Sequential):
-    """``conv (no bias) -> BN -> ReLU``.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size (int): Square kernel size; padding keeps the size.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
-        super().__init__(
-            nn.Conv2d(
-                in_channels,
-                out_channels,
-                kernel_size,
-                padding=kernel_size // 2,
-                bias=False,
-            ),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
-        )
+__all__ = ['FPN']
 
 
 @MODELS.register_module()

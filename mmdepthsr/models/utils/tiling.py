@@ -46,6 +46,8 @@ from typing import (
 
 import torch
 
+from mmdepthsr.utils.sizes import IntPair, to_pair
+
 from .depth_norm import (
     DEPTH_NORM_MODES,
     denormalize_depth_tile,
@@ -54,7 +56,6 @@ from .depth_norm import (
 
 BLEND_MODES = ('mean', 'linear')
 
-IntPair = Union[int, Sequence[int]]
 TileOutput = Union[torch.Tensor, Dict[str, torch.Tensor]]
 
 
@@ -103,15 +104,6 @@ def grid_positions(
     if positions[-1] != size - patch:
         positions.append(size - patch)
     return positions
-
-
-def _pair(value: IntPair, name: str) -> Tuple[int, int]:
-    if isinstance(value, (int, float)):
-        value = (value, value)
-    value = tuple(value)
-    if len(value) != 2 or any(int(v) != v or v < 1 for v in value):
-        raise ValueError(f'{name} must be a positive (h, w), got {value}.')
-    return int(value[0]), int(value[1])
 
 
 def tile_weights(
@@ -271,12 +263,12 @@ def slide_inference(
             f'slide_inference: lr_depth {tuple(lr_depth.shape)} is not the '
             f'image {tuple(img.shape)} divided by scale_factor {s}.'
         )
-    patch_h, patch_w = _pair(patch_size, 'slide_inference: patch_size')
+    patch_h, patch_w = to_pair(patch_size, 'slide_inference: patch_size')
     patch_h, patch_w = min(patch_h, height), min(patch_w, width)
     stride_h, stride_w = (
         (patch_h, patch_w)
         if stride is None
-        else _pair(stride, 'slide_inference: stride')
+        else to_pair(stride, 'slide_inference: stride')
     )
     stride_h, stride_w = min(stride_h, patch_h), min(stride_w, patch_w)
     if any(v % s for v in (patch_h, patch_w, stride_h, stride_w)):

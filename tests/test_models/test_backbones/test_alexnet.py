@@ -45,7 +45,8 @@ def test_default_returns_conv5_only():
     model = AlexNet()
     outs = model(torch.zeros(2, 3, 228, 304))
     assert len(outs) == 1 and outs[0].shape == (2, 256, 6, 8)
-    assert model.out_channels == 256
+    assert model.out_channels == (256,)
+    assert model.out_strides == (32,)
 
 
 def test_parameter_counts():

@@ -100,12 +100,12 @@ def test_eigen_fergus_layer_table(valid_conv1, shapes):
 
 def test_default_output_and_conv1_padding():
     model = VGG16()
-    assert model.out_indices == (4,) and model.out_channels == 512
+    assert model.out_indices == (4,) and model.out_channels == (512,)
     assert model.conv1_1.padding == (1, 1)
     assert VGG16(valid_conv1=True).conv1_2.padding == (0, 0)
     assert VGG16(valid_conv1=True).conv2_1.padding == (1, 1)
-    assert VGG16(out_indices=(1,)).out_channels == 128
-    assert VGG16(out_indices=(5,)).out_channels == 512
+    assert VGG16(out_indices=(1,)).out_channels == (128,)
+    assert VGG16(out_indices=(5,)).out_channels == (512,)
 
 
 def test_forward_matches_functional_reference():

@@ -7,11 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.structures import PixelData
 
-from mmdepthsr.models.estimators import (
-    DepthAutoEncoder,
-    DepthReconstructionDecoder,
-    DepthSceneClassifier,
-)
+from mmdepthsr.models.estimators import DepthAutoEncoder, DepthSceneClassifier
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
 
@@ -37,18 +33,6 @@ def _samples(h=12, w=16, labels=(0, 1), holes=True):
         sample.gt_depth = PixelData(data=depth)
         out.append(sample)
     return out
-
-
-def test_decoder_shape_and_params():
-    dec = DepthReconstructionDecoder(in_channels=32, stride=2, channels=16)
-    out = dec(torch.rand(2, 32, 5, 6), (9, 11))
-    assert out.shape == (2, 1, 9, 11)
-    # 32*16*9 + BN 32, 16*16*9 + BN 32, out conv 16*9 + 1
-    assert sum(p.numel() for p in dec.parameters()) == (
-        4608 + 32 + 2304 + 32 + 145
-    )
-    with pytest.raises(ValueError, match='power of 2'):
-        DepthReconstructionDecoder(in_channels=8, stride=3)
 
 
 def test_autoencoder_loss_ignores_image_and_holes():
@@ -105,7 +89,7 @@ def test_classifier_loss_value_and_labels():
     depth = torch.stack([s.gt_depth.data for s in samples])
     logits = model(None, samples, mode='tensor')
     assert logits.shape == (2, 3)
-    feats = model.encoder(depth)['relu2_2'].mean(dim=(2, 3))
+    feats = model.encoder(depth)[-1].mean(dim=(2, 3))
     assert torch.allclose(logits, model.fc(feats), atol=1e-6)
     expected = torch.nn.functional.cross_entropy(logits, torch.tensor([1, 2]))
     assert losses['loss_cls'].item() == pytest.approx(expected.item())

@@ -1,7 +1,5 @@
 """Tests of the CLIFFNet hierarchical embedding loss."""
 
-from collections import OrderedDict
-
 import pytest
 import torch
 import torch.nn as nn
@@ -14,7 +12,9 @@ from mmdepthsr.registry import MODELS
 class _TinyDepthEncoder(nn.Module):
     """f1 = 2 * x (full res), f2 = avg-pool 2x2 of (x + 1); one weight."""
 
-    out_channels = OrderedDict(f1=1, f2=1)
+    out_names = ('f1', 'f2')
+    out_channels = (1, 1)
+    out_strides = (1, 2)
 
     def __init__(self):
         super().__init__()
@@ -22,10 +22,7 @@ class _TinyDepthEncoder(nn.Module):
         self.bn = nn.BatchNorm2d(1)
 
     def forward(self, x):
-        return OrderedDict(
-            f1=self.scale * x,
-            f2=nn.functional.avg_pool2d(x + 1, 2),
-        )
+        return (self.scale * x, nn.functional.avg_pool2d(x + 1, 2))
 
 
 def _loss(**kwargs):
