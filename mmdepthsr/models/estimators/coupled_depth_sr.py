@@ -28,9 +28,9 @@ from typing import Dict, Optional
 import torch
 
 from mmdepthsr.registry import MODELS
+from mmdepthsr.structures.depth_norm import denormalize_depth
 
 from ..utils import stack_field
-from ..utils.depth_norm import denormalize_depth
 from .base import SampleList
 from .base_sr import BaseGuidedSREstimator
 

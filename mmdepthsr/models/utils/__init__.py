@@ -1,5 +1,4 @@
-from . import depth_norm, tiling
-from .depth_norm import *  # noqa: F401,F403
+from . import tiling
 from .tiling import *  # noqa: F401,F403
 from .wrappers import resize, stack_field, stack_lr_depth
 
@@ -7,6 +6,5 @@ __all__ = [
     'resize',
     'stack_field',
     'stack_lr_depth',
-    *depth_norm.__all__,
     *tiling.__all__,
 ]
