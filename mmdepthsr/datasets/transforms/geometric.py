@@ -33,11 +33,12 @@ from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmdepthsr.datasets.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.registry import TRANSFORMS
+
+from .base import DenseTransform
 
 #: Value of a pixel that has no source (outside the frame), per map kind.
 _FILL = dict(image=0, depth=0.0, label=255, normal=0.0)
@@ -266,7 +267,7 @@ def _check_crop_fits(results, shape, crop_size, owner) -> None:
 
 
 @TRANSFORMS.register_module()
-class RandomCrop(BaseTransform):
+class RandomCrop(DenseTransform):
     """Crop a random ``crop_size`` window out of every map.
 
     The principal point moves with the window (``cx -= left``,
@@ -288,6 +289,8 @@ class RandomCrop(BaseTransform):
     Raises:
         ValueError: If the sample is smaller than the crop.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -350,7 +353,7 @@ class RandomCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class CenterCrop(BaseTransform):
+class CenterCrop(DenseTransform):
     """Crop the central ``crop_size`` window of every map.
 
     The window starts at ``((H - h) // 2, (W - w) // 2)``; the principal
@@ -414,7 +417,7 @@ def kb_crop_box(
 
 
 @TRANSFORMS.register_module()
-class KBCrop(BaseTransform):
+class KBCrop(DenseTransform):
     """KITTI benchmark (KB) crop: the bottom-centre 352 x 1216 window.
 
     ``top = H - 352``, ``left = (W - 1216) // 2`` (BTS, the MDE toolbox);
@@ -497,7 +500,7 @@ class KBCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomFlip(BaseTransform):
+class RandomFlip(DenseTransform):
     """Mirror every map horizontally with probability ``prob``.
 
     A flip maps column ``u`` of a width-``W`` map to ``W - 1 - u``, so
@@ -511,6 +514,8 @@ class RandomFlip(BaseTransform):
     Args:
         prob (float): Probability of the flip. Defaults to 0.5.
     """
+
+    training_only = True
 
     def __init__(self, prob: float = 0.5):
         if not 0 <= prob <= 1:
@@ -551,7 +556,7 @@ class RandomFlip(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class Resize(BaseTransform):
+class Resize(DenseTransform):
     """Resize the image and the maps to a fixed size or by a factor.
 
     The image is interpolated (``interpolation``), depth, labels and normals
@@ -645,7 +650,7 @@ class Resize(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomScale(BaseTransform):
+class RandomScale(DenseTransform):
     """Eigen et al. 2014 scale augmentation: zoom by ``s``, depth ``/ s``.
 
     Eigen, Puhrsch, Fergus, "Depth Map Prediction from a Single Image using
@@ -668,6 +673,8 @@ class RandomScale(BaseTransform):
         interpolation (str): Image interpolation (see :class:`Resize`).
             Defaults to ``'bilinear'``.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -759,7 +766,7 @@ def _gather(array: np.ndarray, index, inside, fill) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class RandomRotate(BaseTransform):
+class RandomRotate(DenseTransform):
     """Rotate every map in the image plane about the principal point.
 
     Eigen 2014 rotates input and target by ``r`` in ``[-5, 5]`` degrees.
@@ -784,6 +791,8 @@ class RandomRotate(BaseTransform):
         interpolation (str): Image interpolation, ``'bilinear'``,
             ``'bicubic'`` or ``'nearest'``. Defaults to ``'bilinear'``.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -885,7 +894,7 @@ class RandomRotate(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class FixedCrop(BaseTransform):
+class FixedCrop(DenseTransform):
     """Crop every frame to one fixed window.
 
     For example BTS (cleinc/bts, NYU data loader) and the Monocular-Depth-

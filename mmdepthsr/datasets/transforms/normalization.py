@@ -14,10 +14,9 @@ maps) is defined once in :mod:`mmdepthsr.structures.depth_norm`, which the
 models use too.
 """
 
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 
 from mmdepthsr.registry import TRANSFORMS
 from mmdepthsr.structures.depth_norm import (
@@ -27,13 +26,14 @@ from mmdepthsr.structures.depth_norm import (
     normalize_depth_values,
 )
 
+from .base import DenseTransform
 from .geometric import sample_name
 
 _MODES = (*DEPTH_NORM_MODES, 'fixed')
 
 
 @TRANSFORMS.register_module()
-class NormalizeDepth(BaseTransform):
+class NormalizeDepth(DenseTransform):
     """Map the DSR input depth to ``(d - m) / (M - m)``.
 
     ``m`` and ``M`` are the minimum and maximum of the valid (``> 0``)
@@ -147,6 +147,27 @@ class NormalizeDepth(BaseTransform):
         self.keys = keys
         self.value_range = value_range
         self.degenerate = degenerate
+
+    @classmethod
+    def inference_cfg(cls, cfg: dict) -> Tuple[Optional[dict], Optional[str]]:
+        """Statistics from ``lr_depth`` when the config takes them from
+        ``gt_depth`` (no ground truth at inference).
+
+        Args:
+            cfg (dict): The step's config in the test pipeline.
+
+        Returns:
+            tuple[dict, str | None]: The config and a note when
+            ``stats_key`` was changed.
+        """
+        step = cls(**{k: v for k, v in cfg.items() if k != 'type'})
+        if step.mode == 'fixed' or step.stats_key != 'gt_depth':
+            return cfg, None
+        return dict(cfg, stats_key='lr_depth'), (
+            'NormalizeDepth takes its statistics from lr_depth instead of '
+            'gt_depth (no ground truth at inference); benchmark numbers of '
+            'the config use the ground-truth range.'
+        )
 
     def _stats(self, results: dict) -> tuple:
         """``(m, M)`` of the valid pixels of ``results[stats_key]``."""
