@@ -16,8 +16,8 @@ import numpy as np
 from mmengine.dataset import BaseDataset, Compose
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.protocols import DENSE_KEYS
 
-from .protocols import DENSE_KEYS
 from .transforms.geometric import check_aligned, lr_factor, sample_name
 
 IntPair = Union[int, Sequence[int]]

@@ -2,7 +2,7 @@
 
 MMCV's generic ``Resize`` / ``RandomFlip`` ignore depth keys and silently
 misalign them. The transforms here move every map named in
-:data:`mmdepthsr.datasets.protocols.DENSE_KEYS` (``img``, ``gt_depth``,
+:data:`mmdepthsr.structures.protocols.DENSE_KEYS` (``img``, ``gt_depth``,
 ``lr_depth``, ``gt_sem_seg``, ``gt_normal``) together and update
 ``cam_intrinsics`` (``[fx, fy, cx, cy]`` of the image as it is now), so that
 back-projecting a pixel, ``X = (u - cx) z / fx``, ``Y = (v - cy) z / fy``,
@@ -35,8 +35,8 @@ import cv2
 import numpy as np
 from mmcv.transforms.utils import cache_randomness
 
-from mmdepthsr.datasets.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.registry import TRANSFORMS
+from mmdepthsr.structures.protocols import DENSE_KEYS, KB_CROP_SIZE
 
 from .base import DenseTransform
 
