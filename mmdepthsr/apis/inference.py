@@ -22,7 +22,8 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
-from mmdepthsr.registry import MODELS
+from mmdepthsr.datasets.transforms import DenseTransform
+from mmdepthsr.registry import MODELS, TRANSFORMS
 from mmdepthsr.structures import DenseDataSample
 from mmdepthsr.utils import load_checkpoint, register_all_modules
 
@@ -35,24 +36,6 @@ __all__ = [
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
 DepthInput = Union[str, os.PathLike, np.ndarray, None]
-
-#: Transforms that read files or make ground truth / training-only data:
-#: they are left out of the inference pipeline (the image and the LR depth
-#: are given to :func:`inference_model` directly).
-DROPPED_TRANSFORMS = (
-    'LoadRGBImage',
-    'LoadDepth',
-    'LoadDisparityDepth',
-    'LoadVelodyneDepth',
-    'LoadSemSeg',
-    'LoadNormal',
-    'GenerateLRDepth',
-    'RandomFlip',
-    'RandomCrop',
-    'RandomScale',
-    'RandomRotate',
-    'RandomColorGain',
-)
 
 
 def _is_dsr(model: torch.nn.Module) -> bool:
@@ -155,13 +138,18 @@ def build_inference_pipeline(
     """Reduce the config's test pipeline to steps that need no ground truth.
 
     The pipelines of the test dataset and of the datasets it wraps are
-    joined (innermost first, the order they run in). Loading steps,
-    ``GenerateLRDepth`` and random augmentations are dropped (the image and
-    the LR depth are given directly); ``NormalizeDepth`` with
-    ``stats_key='gt_depth'`` (the NYU DSR protocol, which normalises with
-    the range of the answer) becomes ``stats_key='lr_depth'``, the only
-    statistics available at inference; geometric steps such as ``Resize``
-    are kept; ``PackDenseInputs`` is appended when missing.
+    joined (innermost first, the order they run in). Each
+    :class:`~mmdepthsr.datasets.transforms.DenseTransform` step says what
+    it becomes by :meth:`~mmdepthsr.datasets.transforms.DenseTransform.
+    inference_cfg`: steps that read files (the image and the LR depth are
+    given directly), need ground truth (``GenerateLRDepth``) or only make
+    sense in training (random augmentations) are dropped, by their class
+    attributes ``reads_files``, ``needs_gt`` and ``training_only``;
+    ``NormalizeDepth`` with ``stats_key='gt_depth'`` (the NYU DSR protocol,
+    which normalises with the range of the answer) becomes
+    ``stats_key='lr_depth'``, the only statistics available at inference;
+    geometric steps such as ``Resize`` are kept; ``PackDenseInputs`` is
+    appended when missing.
 
     Args:
         cfg (Config): The model's config.
@@ -177,23 +165,20 @@ def build_inference_pipeline(
     pack = dict(type='PackDenseInputs')
     for step in steps:
         step = copy.deepcopy(dict(step))
-        kind = step.get('type')
-        if kind in DROPPED_TRANSFORMS:
-            continue
-        if kind == 'PackDenseInputs':
+        if step.get('type') == 'PackDenseInputs':
             pack = step
             continue
-        if kind == 'NormalizeDepth' and (
-            step.get('mode', 'minmax') != 'fixed'
-            and step.get('stats_key', 'gt_depth') == 'gt_depth'
+        transform = step.get('type')
+        if isinstance(transform, str):
+            transform = TRANSFORMS.get(transform)
+        if isinstance(transform, type) and issubclass(
+            transform, DenseTransform
         ):
-            step['stats_key'] = 'lr_depth'
-            notes.append(
-                'NormalizeDepth takes its statistics from lr_depth instead '
-                'of gt_depth (no ground truth at inference); benchmark '
-                'numbers of the config use the ground-truth range.'
-            )
-        pipeline.append(step)
+            step, note = transform.inference_cfg(step)
+            if note is not None:
+                notes.append(note)
+        if step is not None:
+            pipeline.append(step)
     pipeline.append(pack)
     return pipeline, notes
 

@@ -16,9 +16,9 @@ import numpy as np
 from mmengine.dataset import BaseDataset, Compose
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.protocols import DENSE_KEYS
 from mmdepthsr.utils.sizes import IntPair, to_pair
 
-from .protocols import DENSE_KEYS
 from .transforms.geometric import check_aligned, lr_factor, sample_name
 
 

@@ -24,8 +24,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmdepthsr.registry import DATASETS
-
-from .protocols import NYU_INTRINSICS
+from mmdepthsr.structures.protocols import NYU_INTRINSICS
 
 #: Number of frames of ``nyu_depth_v2_labeled.mat``.
 NYU_NUM_LABELLED = 1449

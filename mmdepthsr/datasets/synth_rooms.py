@@ -6,8 +6,12 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.protocols import (
+    NYU_DEPTH_RANGE,
+    NYU_IMAGE_SHAPE,
+    NYU_INTRINSICS,
+)
 
-from .protocols import NYU_DEPTH_RANGE, NYU_IMAGE_SHAPE, NYU_INTRINSICS
 from .synth import (
     SYNTH_CLASSES,
     SYNTH_PALETTE,

@@ -1,7 +1,7 @@
 """Normalise, pad and batch images and dense ground truth on the device."""
 
 from numbers import Number
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,13 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
     ``seg_pad_val``), so that every pixel a loss sees is either real or
     marked invalid. ``lr_depth`` stays on each sample: it has its own size;
     :func:`mmdepthsr.models.utils.stack_lr_depth` batches it.
+
+    :meth:`normalize` and :meth:`denormalize` expose the image mapping
+    (channel order, mean and std) and its inverse, so that a model part
+    that needs its input normalised differently (the fine stack of the
+    Eigen models, each network of ``CoupledDepthSR``) maps the batch back
+    to the loaded pixels and applies its own ``DenseDataPreprocessor``
+    instead of repeating the arithmetic.
 
     Args:
         mean (Sequence[float], optional): Per-channel mean of the image in
@@ -93,7 +100,14 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
         data_samples = data.get('data_samples')
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
-        imgs = [self._normalize(img) for img in inputs]
+        imgs = []
+        for img in inputs:
+            if img.dim() != 3 or img.shape[0] != 3:
+                raise ValueError(
+                    'DenseDataPreprocessor expects images of shape '
+                    f'(3, H, W), got {tuple(img.shape)}.'
+                )
+            imgs.append(self.normalize(img))
         max_h = max(img.shape[-2] for img in imgs)
         max_w = max(img.shape[-1] for img in imgs)
         if self.size_divisor:
@@ -123,18 +137,97 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
                 )
         return dict(inputs=torch.stack(batch), data_samples=data_samples)
 
-    def _normalize(self, img: torch.Tensor) -> torch.Tensor:
-        if img.dim() != 3 or img.shape[0] != 3:
-            raise ValueError(
-                'DenseDataPreprocessor expects images of shape '
-                f'(3, H, W), got {tuple(img.shape)}.'
-            )
+    @property
+    def enable_normalize(self) -> bool:
+        """bool: Whether :meth:`normalize` applies ``mean`` and ``std``."""
+        return self._enable_normalize
+
+    def normalize(self, img: torch.Tensor) -> torch.Tensor:
+        """Map loaded images to the model input: channel swap (with
+        ``bgr_to_rgb``), float, then ``(img - mean) / std``.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` batch or ``(3, H, W)`` image in
+                its loaded channel order and 0-255 range, any dtype.
+
+        Returns:
+            Tensor: Float tensor of the same shape.
+
+        Raises:
+            ValueError: If the image has not 3 channels in dim ``-3``.
+        """
+        self._check_image(img, 'normalize')
         if self.bgr_to_rgb:
-            img = img[[2, 1, 0]]
+            img = img[..., [2, 1, 0], :, :]
         img = img.float()
         if self._enable_normalize:
             img = (img - self.mean) / self.std
         return img
+
+    def denormalize(self, img: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`normalize`: ``img * std + mean``, then the
+        channels back to the loaded order.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` batch or ``(3, H, W)`` image as
+                the preprocessor outputs it.
+
+        Returns:
+            Tensor: Same shape, loaded channel order and 0-255 range (not
+            rounded or clipped).
+
+        Raises:
+            ValueError: If the image has not 3 channels in dim ``-3``.
+        """
+        self._check_image(img, 'denormalize')
+        if self._enable_normalize:
+            img = img * self.std + self.mean
+        if self.bgr_to_rgb:
+            img = img[..., [2, 1, 0], :, :]
+        return img
+
+    def renormalize(
+        self,
+        img: torch.Tensor,
+        mean: Union[float, Sequence[float]],
+        std: Union[float, Sequence[float]],
+    ) -> torch.Tensor:
+        """Normalise the model input again with other statistics.
+
+        The image is brought back to 0-255 (``img * std + mean``) and
+        normalised with the given ``mean`` and ``std``; the channels stay
+        in the model's order. This is the input of a model part with its
+        own image statistics, e.g. the fine stack of Eigen et al.
+
+        Args:
+            img (Tensor): ``(N, 3, H, W)`` batch or ``(3, H, W)`` image as
+                the preprocessor outputs it.
+            mean (float | Sequence[float]): The new mean, one value or one
+                per channel in the model's channel order (0-255 range).
+            std (float | Sequence[float]): The new std, alike.
+
+        Returns:
+            Tensor: Same shape.
+
+        Raises:
+            ValueError: If the image has not 3 channels in dim ``-3``.
+        """
+        self._check_image(img, 'renormalize')
+        if self._enable_normalize:
+            img = img * self.std + self.mean
+        if not isinstance(mean, Number):
+            mean = img.new_tensor(mean).view(-1, 1, 1)
+        if not isinstance(std, Number):
+            std = img.new_tensor(std).view(-1, 1, 1)
+        return (img - mean) / std
+
+    @staticmethod
+    def _check_image(img: torch.Tensor, method: str) -> None:
+        if img.dim() not in (3, 4) or img.shape[-3] != 3:
+            raise ValueError(
+                f'DenseDataPreprocessor.{method} expects images of shape '
+                f'(N, 3, H, W) or (3, H, W), got {tuple(img.shape)}.'
+            )
 
     def _normalized_pad_value(self, img: torch.Tensor) -> torch.Tensor:
         value = torch.full((3, 1, 1), float(self.pad_val), device=img.device)

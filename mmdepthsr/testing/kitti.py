@@ -38,7 +38,7 @@ TEST_FRAMES = (0, 2, 3)
 TRAIN_FRAMES = (0, 1, 3)
 
 #: Small default image sizes (H, W); pass ``KITTI_IMAGE_SHAPES`` from
-#: :mod:`mmdepthsr.datasets.protocols` for the real ones.
+#: :mod:`mmdepthsr.structures.protocols` for the real ones.
 SMALL_IMAGE_SHAPES = {'2011_09_26': (30, 100), '2011_09_28': (28, 96)}
 
 #: Rectified camera parameters of the two dates at full resolution:

@@ -34,7 +34,7 @@ from mmdepthsr.datasets.nyu import (
     nyu_label_luts,
     nyu_official_test_indices,
 )
-from mmdepthsr.datasets.protocols import NYU_IMAGE_SHAPE, NYU_INTRINSICS
+from mmdepthsr.structures.protocols import NYU_IMAGE_SHAPE, NYU_INTRINSICS
 
 #: Scene types cycled over the fixture frames.
 FIXTURE_SCENE_TYPES = ('kitchen', 'bedroom', 'bathroom')

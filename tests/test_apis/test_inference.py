@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 
 from mmdepthsr.apis import inference_model, init_model
 from mmdepthsr.apis.inference import build_inference_pipeline, load_lr_depth
+from mmdepthsr.datasets.transforms import DenseTransform, NormalizeDepth
+from mmdepthsr.registry import TRANSFORMS
 from mmdepthsr.structures import DenseDataSample
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -216,3 +219,85 @@ def test_pipeline_crop_lands_at_its_place_in_the_input():
     expected = torch.zeros(30, 40)
     expected[10:20, 10:30] = 2.0
     torch.testing.assert_close(depth, expected)
+
+
+#: The transforms the inference pipeline left out by name before they
+#: declared it themselves.
+PREVIOUSLY_DROPPED = (
+    'LoadRGBImage',
+    'LoadDepth',
+    'LoadDisparityDepth',
+    'LoadVelodyneDepth',
+    'LoadSemSeg',
+    'LoadNormal',
+    'GenerateLRDepth',
+    'RandomFlip',
+    'RandomCrop',
+    'RandomScale',
+    'RandomRotate',
+    'RandomColorGain',
+)
+
+
+@TRANSFORMS.register_module(force=True)
+class _UserJitter(DenseTransform):
+    """A user augmentation that only declares itself training-only."""
+
+    training_only = True
+
+    def transform(self, results):
+        return results
+
+
+@TRANSFORMS.register_module(force=True)
+class _UserGTStats(DenseTransform):
+    needs_gt = True
+
+    def transform(self, results):
+        return results
+
+
+class _PlainStep(BaseTransform):
+    training_only = True  # not read: only DenseTransform declares steps
+
+    def transform(self, results):
+        return results
+
+
+def _pipeline_cfg(pipeline):
+    return Config(dict(test_dataloader=dict(dataset=dict(pipeline=pipeline))))
+
+
+def test_inference_pipeline_drops_by_class_attributes():
+    kept = [dict(type='Resize', scale=(8, 8)), dict(type='CenterCrop')]
+    pipeline = [dict(type=name) for name in PREVIOUSLY_DROPPED]
+    pipeline += [dict(type='_UserJitter'), dict(type=_UserGTStats), *kept]
+    steps, notes = build_inference_pipeline(_pipeline_cfg(pipeline))
+    assert steps == [*kept, dict(type='PackDenseInputs')]
+    assert notes == []
+    for name in PREVIOUSLY_DROPPED:
+        transform = TRANSFORMS.get(name)
+        assert issubclass(transform, DenseTransform)
+        assert transform.inference_cfg(dict(type=name)) == (None, None)
+    # A transform that is not a DenseTransform is kept as it is.
+    other = dict(type=_PlainStep)
+    steps, _ = build_inference_pipeline(_pipeline_cfg([other]))
+    assert steps[0] == other
+
+
+@pytest.mark.parametrize(
+    'cfg, stats_key',
+    [
+        (dict(), 'lr_depth'),
+        (dict(stats_key='lr_depth', mode='max'), 'lr_depth'),
+        (dict(mode='fixed', value_range=(0, 255)), None),
+    ],
+)
+def test_normalize_depth_inference_cfg(cfg, stats_key):
+    step, note = NormalizeDepth.inference_cfg(
+        dict(type='NormalizeDepth', **cfg)
+    )
+    assert step.get('stats_key') == stats_key
+    assert (note is not None) == (
+        'stats_key' not in cfg and stats_key is not None
+    )

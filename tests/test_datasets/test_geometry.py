@@ -7,7 +7,7 @@ from mmdepthsr.datasets.geometry import (
     backproject,
     normals_from_depth,
 )
-from mmdepthsr.datasets.protocols import NYU_INTRINSICS
+from mmdepthsr.structures.protocols import NYU_INTRINSICS
 
 FX, FY, CX, CY = NYU_INTRINSICS
 SHAPE = (480, 640)

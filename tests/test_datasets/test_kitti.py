@@ -9,11 +9,11 @@ import pytest
 from mmengine.config import Config
 
 from mmdepthsr.datasets.kitti import KITTIDataset, parse_kitti_split
-from mmdepthsr.datasets.protocols import KITTI_IMAGE_SHAPES
 from mmdepthsr.datasets.transforms.geometric import kb_crop_box
 from mmdepthsr.datasets.transforms.lidar import generate_velodyne_depth
 from mmdepthsr.evaluation.metrics.depth_metric import crop_window
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.protocols import KITTI_IMAGE_SHAPES
 from mmdepthsr.testing.kitti import write_kitti_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -17,9 +17,9 @@ from mmdepthsr.datasets import (
     nyu_official_test_indices,
     nyu_structure_lut,
 )
-from mmdepthsr.datasets.protocols import NYU_INTRINSICS
 from mmdepthsr.datasets.transforms import FixedCrop
 from mmdepthsr.registry import DATASETS, TRANSFORMS
+from mmdepthsr.structures.protocols import NYU_INTRINSICS
 from mmdepthsr.testing.nyu import (
     FIXTURE_LABELS,
     MARKER,

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from mmdepthsr.datasets import SynthRoomsDataset
-from mmdepthsr.datasets.protocols import NYU_INTRINSICS
 from mmdepthsr.datasets.synth import (
     Box,
     Cylinder,
@@ -22,6 +21,7 @@ from mmdepthsr.datasets.synth.scene import (
     WALL,
 )
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.protocols import NYU_INTRINSICS
 
 SHAPE = (120, 160)
 

@@ -11,7 +11,6 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 
-from mmdepthsr.datasets.protocols import EIGEN_NYU_CROP
 from mmdepthsr.evaluation.metrics import (
     DEPTH_METRIC_KEYS,
     DepthMetric,
@@ -21,6 +20,7 @@ from mmdepthsr.evaluation.metrics import (
 )
 from mmdepthsr.registry import METRICS
 from mmdepthsr.structures import DenseDataSample
+from mmdepthsr.structures.protocols import EIGEN_NYU_CROP
 
 # gt [[1, 2], [4, 0]], pred [[2, 2], [2, 1]]: the 0 is invalid, so the valid
 # pixels are gt = (1, 2, 4), pred = (2, 2, 2), d = ln pred - ln gt =

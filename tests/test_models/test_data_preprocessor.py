@@ -89,3 +89,52 @@ def test_stack_lr_depth_and_errors():
         stack_lr_depth([_sample(8, 8)])
     with pytest.raises(ValueError, match='different sizes'):
         stack_field([_sample(8, 8), _sample(4, 4)], 'gt_depth')
+
+
+def test_normalize_denormalize_hand_values_and_round_trip():
+    pre = DenseDataPreprocessor(
+        mean=[10, 20, 30], std=[2, 4, 5], bgr_to_rgb=True
+    )
+    assert pre.enable_normalize
+    # loaded order (B, G, R) = (40, 28, 12) -> model order (R, G, B)
+    img = torch.tensor([40.0, 28.0, 12.0]).view(1, 3, 1, 1).expand(2, 3, 2, 2)
+    out = pre.normalize(img.to(torch.uint8))
+    assert out.dtype == torch.float32 and out.shape == (2, 3, 2, 2)
+    # (12 - 10) / 2, (28 - 20) / 4, (40 - 30) / 5
+    assert out[1, :, 1, 0].tolist() == [1.0, 2.0, 2.0]
+    assert torch.equal(pre.denormalize(out), img)
+    # a single (3, H, W) image goes the same way
+    assert torch.equal(pre.normalize(img[0]), out[0])
+    gen = torch.Generator().manual_seed(0)
+    raw = torch.rand(2, 3, 4, 5, generator=gen) * 255
+    torch.testing.assert_close(
+        pre.denormalize(pre.normalize(raw)), raw, rtol=0, atol=1e-4
+    )
+
+
+def test_normalize_matches_forward_and_identity_without_stats():
+    pre = DenseDataPreprocessor(mean=[1, 2, 3], std=[4, 5, 6])
+    img = torch.randint(0, 256, (3, 4, 5), dtype=torch.uint8)
+    batch = pre(dict(inputs=[img]))['inputs']
+    assert torch.equal(pre.normalize(img[None]), batch)
+    plain = DenseDataPreprocessor()
+    assert not plain.enable_normalize
+    assert torch.equal(plain.normalize(img), img.float())
+    assert torch.equal(plain.denormalize(img.float()), img.float())
+
+
+def test_renormalize_keeps_channel_order():
+    pre = DenseDataPreprocessor(mean=[10, 20, 30], std=[2, 4, 5])
+    out = pre.renormalize(torch.ones(1, 3, 1, 1), 6.0, 2.0)
+    # pixels 12, 24, 35 -> (p - 6) / 2
+    assert out.view(-1).tolist() == [3.0, 9.0, 14.5]
+    out = pre.renormalize(torch.ones(3, 1, 1), [12, 24, 35], [1, 1, 5])
+    assert out.view(-1).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize('method', ['normalize', 'denormalize', 'renormalize'])
+def test_normalize_rejects_other_shapes(method):
+    pre = DenseDataPreprocessor(mean=[0, 0, 0], std=[1, 1, 1])
+    args = (1.0, 1.0) if method == 'renormalize' else ()
+    with pytest.raises(ValueError, match=rf'{method} expects .*\(2, 4, 4\)'):
+        getattr(pre, method)(torch.zeros(2, 4, 4), *args)

@@ -37,10 +37,6 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from mmdepthsr.datasets.kitti import parse_kitti_split
-from mmdepthsr.datasets.protocols import (
-    KITTI_DEPTH_SCALE,
-    KITTI_EIGEN_TEST_SIZES,
-)
 from mmdepthsr.datasets.transforms.lidar import (
     CAM_TO_CAM_FILE,
     VELO_TO_CAM_FILE,
@@ -49,6 +45,10 @@ from mmdepthsr.datasets.transforms.lidar import (
     project_velodyne,
     read_calib_file,
     velodyne_to_image,
+)
+from mmdepthsr.structures.protocols import (
+    KITTI_DEPTH_SCALE,
+    KITTI_EIGEN_TEST_SIZES,
 )
 
 _GT_SUBDIR = osp.join('proj_depth', 'groundtruth')

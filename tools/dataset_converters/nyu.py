@@ -57,7 +57,7 @@ from mmdepthsr.datasets.nyu import (
     nyu_label_luts,
     nyu_official_test_indices,
 )
-from mmdepthsr.datasets.protocols import NYU_IMAGE_SHAPE, NYU_INTRINSICS
+from mmdepthsr.structures.protocols import NYU_IMAGE_SHAPE, NYU_INTRINSICS
 
 #: Datasets of the .mat file the converter reads.
 MAT_KEYS = ('images', 'depths', 'rawDepths', 'labels', 'scenes', 'sceneTypes')

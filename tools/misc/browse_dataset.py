@@ -41,6 +41,7 @@ import numpy as np
 from mmengine.config import Config, DictAction
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.depth_norm import denormalize_with_meta
 from mmdepthsr.utils import register_all_modules
 from mmdepthsr.visualization import (
     colorize_depth,
@@ -174,17 +175,6 @@ def display_image(img: np.ndarray) -> np.ndarray:
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
 
 
-def denormalize_lr(lr: np.ndarray, meta: dict) -> np.ndarray:
-    """``lr_depth`` in metres: ``lr * (max - min) + min`` when the metainfo
-    has ``depth_norm_max`` (``depth_norm_min`` defaults to 0), else as is.
-    """
-    if meta.get('depth_norm_max') is None:
-        return lr
-    low = float(meta.get('depth_norm_min') or 0.0)
-    high = float(meta['depth_norm_max'])
-    return lr * (high - low) + low
-
-
 def make_palette(num_classes: int) -> List[List[int]]:
     """``num_classes`` distinct RGB colours (golden-ratio hue steps).
 
@@ -264,7 +254,7 @@ def draw_panel(fields: dict, palette: Optional[Sequence] = None) -> np.ndarray:
     depth = fields.get('gt_depth')
     lr = fields.get('lr_depth')
     if lr is not None:
-        lr = denormalize_lr(np.asarray(lr, np.float64), meta)
+        lr = denormalize_with_meta(np.asarray(lr, np.float64), meta)
     vmin = vmax = None
     ref = depth if depth is not None else lr
     if ref is not None:

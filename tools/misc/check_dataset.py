@@ -71,6 +71,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import BaseDataset
 
 from mmdepthsr.registry import DATASETS
+from mmdepthsr.structures.depth_norm import denormalize_with_meta
 from mmdepthsr.utils import register_all_modules
 
 
@@ -86,7 +87,6 @@ def _load_sibling(name: str):
 _browse = _load_sibling('browse_dataset')
 read_sample = _browse.read_sample
 spread_indices = _browse.spread_indices
-denormalize_lr = _browse.denormalize_lr
 
 #: Line width of the report.
 WIDTH = 100
@@ -335,7 +335,7 @@ def sample_stats(fields: dict, idx: int) -> Tuple[dict, np.ndarray]:
     if fields.get('lr_depth') is not None:
         lr = np.asarray(fields['lr_depth'], np.float64)
         finite = lr[np.isfinite(lr)]
-        metres = denormalize_lr(lr, meta)
+        metres = denormalize_with_meta(lr, meta)
         valid = metres[np.isfinite(metres) & (metres > 0)]
         stats['lr_depth'] = dict(
             shape=list(lr.shape),

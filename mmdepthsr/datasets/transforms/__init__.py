@@ -1,4 +1,5 @@
 from . import (
+    base,
     degradation,
     formatting,
     geometric,
@@ -7,6 +8,7 @@ from . import (
     normalization,
     photometric,
 )
+from .base import *  # noqa: F401,F403
 from .degradation import *  # noqa: F401,F403
 from .formatting import *  # noqa: F401,F403
 from .geometric import *  # noqa: F401,F403
@@ -16,6 +18,7 @@ from .normalization import *  # noqa: F401,F403
 from .photometric import *  # noqa: F401,F403
 
 __all__ = [
+    *base.__all__,
     *loading.__all__,
     *lidar.__all__,
     *geometric.__all__,

@@ -4,11 +4,11 @@ from typing import Optional
 
 import cv2
 import numpy as np
-from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from mmdepthsr.registry import TRANSFORMS
 
+from .base import DenseTransform
 from .geometric import sample_name
 
 _METHODS = ('bicubic_pil', 'bicubic_cv2', 'bicubic_cv2_uint8', 'nearest')
@@ -33,7 +33,7 @@ def _as_uint8(depth: np.ndarray, key: str, results: dict) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class GenerateLRDepth(BaseTransform):
+class GenerateLRDepth(DenseTransform):
     """Downsample a depth map by ``scale_factor`` to make ``lr_depth``.
 
     The degradation protocols of the guided depth SR literature (never
@@ -86,6 +86,8 @@ class GenerateLRDepth(BaseTransform):
             ``'bicubic_cv2_uint8'`` gets values that are not integers in
             0..255.
     """
+
+    needs_gt = True
 
     def __init__(
         self,

@@ -4,12 +4,12 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
 from mmengine.structures import PixelData
 
 from mmdepthsr.registry import TRANSFORMS
 from mmdepthsr.structures import DenseDataSample
 
+from .base import DenseTransform
 from .geometric import sample_name
 
 #: ``results`` key -> (channels, dtype) of the packed ``PixelData``; a
@@ -47,7 +47,7 @@ def _to_chw(array: np.ndarray, channels, key: str, name: str) -> torch.Tensor:
 
 
 @TRANSFORMS.register_module()
-class PackDenseInputs(BaseTransform):
+class PackDenseInputs(DenseTransform):
     """Pack the image and the dense maps into a :class:`DenseDataSample`.
 
     - ``img`` ``H x W x 3`` -> ``inputs``, a contiguous ``(3, H, W)`` tensor

@@ -2,7 +2,7 @@
 
 MMCV's generic ``Resize`` / ``RandomFlip`` ignore depth keys and silently
 misalign them. The transforms here move every map named in
-:data:`mmdepthsr.datasets.protocols.DENSE_KEYS` (``img``, ``gt_depth``,
+:data:`mmdepthsr.structures.protocols.DENSE_KEYS` (``img``, ``gt_depth``,
 ``lr_depth``, ``gt_sem_seg``, ``gt_normal``) together and update
 ``cam_intrinsics`` (``[fx, fy, cx, cy]`` of the image as it is now), so that
 back-projecting a pixel, ``X = (u - cx) z / fx``, ``Y = (v - cy) z / fy``,
@@ -33,12 +33,13 @@ from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
-from mmdepthsr.datasets.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.registry import TRANSFORMS
+from mmdepthsr.structures.protocols import DENSE_KEYS, KB_CROP_SIZE
 from mmdepthsr.utils.sizes import to_pair
+
+from .base import DenseTransform
 
 #: Value of a pixel that has no source (outside the frame), per map kind.
 _FILL = dict(image=0, depth=0.0, label=255, normal=0.0)
@@ -259,7 +260,7 @@ def _check_crop_fits(results, shape, crop_size, owner) -> None:
 
 
 @TRANSFORMS.register_module()
-class RandomCrop(BaseTransform):
+class RandomCrop(DenseTransform):
     """Crop a random ``crop_size`` window out of every map.
 
     The principal point moves with the window (``cx -= left``,
@@ -281,6 +282,8 @@ class RandomCrop(BaseTransform):
     Raises:
         ValueError: If the sample is smaller than the crop.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -343,7 +346,7 @@ class RandomCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class CenterCrop(BaseTransform):
+class CenterCrop(DenseTransform):
     """Crop the central ``crop_size`` window of every map.
 
     The window starts at ``((H - h) // 2, (W - w) // 2)``; the principal
@@ -407,7 +410,7 @@ def kb_crop_box(
 
 
 @TRANSFORMS.register_module()
-class KBCrop(BaseTransform):
+class KBCrop(DenseTransform):
     """KITTI benchmark (KB) crop: the bottom-centre 352 x 1216 window.
 
     ``top = H - 352``, ``left = (W - 1216) // 2`` (BTS, the MDE toolbox);
@@ -490,7 +493,7 @@ class KBCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomFlip(BaseTransform):
+class RandomFlip(DenseTransform):
     """Mirror every map horizontally with probability ``prob``.
 
     A flip maps column ``u`` of a width-``W`` map to ``W - 1 - u``, so
@@ -504,6 +507,8 @@ class RandomFlip(BaseTransform):
     Args:
         prob (float): Probability of the flip. Defaults to 0.5.
     """
+
+    training_only = True
 
     def __init__(self, prob: float = 0.5):
         if not 0 <= prob <= 1:
@@ -544,7 +549,7 @@ class RandomFlip(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class Resize(BaseTransform):
+class Resize(DenseTransform):
     """Resize the image and the maps to a fixed size or by a factor.
 
     The image is interpolated (``interpolation``), depth, labels and normals
@@ -638,7 +643,7 @@ class Resize(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomScale(BaseTransform):
+class RandomScale(DenseTransform):
     """Eigen et al. 2014 scale augmentation: zoom by ``s``, depth ``/ s``.
 
     Eigen, Puhrsch, Fergus, "Depth Map Prediction from a Single Image using
@@ -661,6 +666,8 @@ class RandomScale(BaseTransform):
         interpolation (str): Image interpolation (see :class:`Resize`).
             Defaults to ``'bilinear'``.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -752,7 +759,7 @@ def _gather(array: np.ndarray, index, inside, fill) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class RandomRotate(BaseTransform):
+class RandomRotate(DenseTransform):
     """Rotate every map in the image plane about the principal point.
 
     Eigen 2014 rotates input and target by ``r`` in ``[-5, 5]`` degrees.
@@ -777,6 +784,8 @@ class RandomRotate(BaseTransform):
         interpolation (str): Image interpolation, ``'bilinear'``,
             ``'bicubic'`` or ``'nearest'``. Defaults to ``'bilinear'``.
     """
+
+    training_only = True
 
     def __init__(
         self,
@@ -878,7 +887,7 @@ class RandomRotate(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class FixedCrop(BaseTransform):
+class FixedCrop(DenseTransform):
     """Crop every frame to one fixed window.
 
     For example BTS (cleinc/bts, NYU data loader) and the Monocular-Depth-

@@ -36,9 +36,10 @@ import os.path as osp
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 
 from mmdepthsr.registry import TRANSFORMS
+
+from .base import DenseTransform
 
 #: File names of the per-date KITTI raw calibration.
 CAM_TO_CAM_FILE = 'calib_cam_to_cam.txt'
@@ -290,7 +291,7 @@ def generate_velodyne_depth(
 
 
 @TRANSFORMS.register_module()
-class LoadVelodyneDepth(BaseTransform):
+class LoadVelodyneDepth(DenseTransform):
     """Project the frame's velodyne scan into ``gt_depth`` (Eigen protocol).
 
     See :func:`project_velodyne`. The calibration of each date folder is
@@ -316,6 +317,8 @@ class LoadVelodyneDepth(BaseTransform):
         ValueError: If the map's size (``S_rect_0k``) differs from the
             loaded image's, or no point lands in the image.
     """
+
+    reads_files = True
 
     def __init__(
         self,

@@ -13,10 +13,11 @@ from typing import Optional, Sequence, Union
 import cv2
 import mmengine.fileio as fileio
 import numpy as np
-from mmcv.transforms import BaseTransform
 from PIL import Image, UnidentifiedImageError
 
 from mmdepthsr.registry import TRANSFORMS
+
+from .base import DenseTransform
 
 #: A decoded normal shorter than this is the encoded zero vector (e.g. the
 #: grey (127, 127, 127) of NYU normal PNGs) and marks an invalid pixel.
@@ -113,7 +114,7 @@ def _lookup_table(label_map) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class LoadRGBImage(BaseTransform):
+class LoadRGBImage(DenseTransform):
     """Load an RGB image from ``results['img_path']``.
 
     Grayscale files are replicated to three channels and an alpha channel is
@@ -129,6 +130,8 @@ class LoadRGBImage(BaseTransform):
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
+
+    reads_files = True
 
     def __init__(
         self, to_float32: bool = False, backend_args: Optional[dict] = None
@@ -157,7 +160,7 @@ class LoadRGBImage(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class LoadDepth(BaseTransform):
+class LoadDepth(DenseTransform):
     """Load a depth map in metres (``0`` = invalid).
 
     Supported files:
@@ -186,6 +189,8 @@ class LoadDepth(BaseTransform):
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
+
+    reads_files = True
 
     def __init__(
         self,
@@ -304,7 +309,7 @@ class LoadDepth(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class LoadDisparityDepth(BaseTransform):
+class LoadDisparityDepth(DenseTransform):
     """Load a stereo disparity PNG and turn it into metric depth.
 
     The Cityscapes encoding (``mcordts/cityscapesScripts`` README): a 16-bit
@@ -340,6 +345,8 @@ class LoadDisparityDepth(BaseTransform):
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
+
+    reads_files = True
 
     def __init__(
         self,
@@ -428,7 +435,7 @@ class LoadDisparityDepth(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class LoadSemSeg(BaseTransform):
+class LoadSemSeg(DenseTransform):
     """Load a semantic label map (class ids, ``ignore_index`` = unlabelled).
 
     The file is read with Pillow, so palette PNGs give their indices (not
@@ -467,6 +474,9 @@ class LoadSemSeg(BaseTransform):
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
+
+    reads_files = True
+    needs_gt = True
 
     def __init__(
         self,
@@ -594,7 +604,7 @@ class LoadSemSeg(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class LoadNormal(BaseTransform):
+class LoadNormal(DenseTransform):
     """Load a surface-normal map into the internal camera frame.
 
     The internal frame is the camera frame: x right, y down, z forward, with
@@ -625,6 +635,9 @@ class LoadNormal(BaseTransform):
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
+
+    reads_files = True
+    needs_gt = True
 
     def __init__(
         self,

@@ -7,26 +7,33 @@ maps every image to [0, 1] with its own minimum and maximum,
 the grid-patch protocol divides by the patch maximum; PMBANet (Sunbaoli/
 PMBANet_DSR) feeds 8-bit maps divided by 255. :class:`NormalizeDepth`
 does all three on the network input and records the two numbers, so that
-estimators can map their outputs back to metres (``pred * (M - m) + m``,
-``denormalize_depth`` in ``mmdepthsr.models.utils``) before the loss and
-the metrics; ``gt_depth`` itself always stays in metres.
+estimators can map their outputs back to metres (``pred * (M - m) + m``)
+before the loss and the metrics; ``gt_depth`` itself always stays in
+metres. The rule itself (statistics, degenerate maps, forward and inverse
+maps) is defined once in :mod:`mmdepthsr.structures.depth_norm`, which the
+models use too.
 """
 
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 
 from mmdepthsr.registry import TRANSFORMS
+from mmdepthsr.structures.depth_norm import (
+    DEGENERATE_POLICIES,
+    DEPTH_NORM_MODES,
+    depth_norm_stats,
+    normalize_depth_values,
+)
 
+from .base import DenseTransform
 from .geometric import sample_name
 
-_MODES = ('minmax', 'max', 'fixed')
-_DEGENERATE = ('error', 'unit')
+_MODES = (*DEPTH_NORM_MODES, 'fixed')
 
 
 @TRANSFORMS.register_module()
-class NormalizeDepth(BaseTransform):
+class NormalizeDepth(DenseTransform):
     """Map the DSR input depth to ``(d - m) / (M - m)``.
 
     ``m`` and ``M`` are the minimum and maximum of the valid (``> 0``)
@@ -100,10 +107,10 @@ class NormalizeDepth(BaseTransform):
         value_range: Optional[Sequence[float]] = None,
         degenerate: str = 'error',
     ):
-        if degenerate not in _DEGENERATE:
+        if degenerate not in DEGENERATE_POLICIES:
             raise ValueError(
-                f'NormalizeDepth: degenerate must be one of {_DEGENERATE}, '
-                f'got {degenerate!r}.'
+                'NormalizeDepth: degenerate must be one of '
+                f'{DEGENERATE_POLICIES}, got {degenerate!r}.'
             )
         if mode not in _MODES:
             raise ValueError(
@@ -141,6 +148,27 @@ class NormalizeDepth(BaseTransform):
         self.value_range = value_range
         self.degenerate = degenerate
 
+    @classmethod
+    def inference_cfg(cls, cfg: dict) -> Tuple[Optional[dict], Optional[str]]:
+        """Statistics from ``lr_depth`` when the config takes them from
+        ``gt_depth`` (no ground truth at inference).
+
+        Args:
+            cfg (dict): The step's config in the test pipeline.
+
+        Returns:
+            tuple[dict, str | None]: The config and a note when
+            ``stats_key`` was changed.
+        """
+        step = cls(**{k: v for k, v in cfg.items() if k != 'type'})
+        if step.mode == 'fixed' or step.stats_key != 'gt_depth':
+            return cfg, None
+        return dict(cfg, stats_key='lr_depth'), (
+            'NormalizeDepth takes its statistics from lr_depth instead of '
+            'gt_depth (no ground truth at inference); benchmark numbers of '
+            'the config use the ground-truth range.'
+        )
+
     def _stats(self, results: dict) -> tuple:
         """``(m, M)`` of the valid pixels of ``results[stats_key]``."""
         if self.mode == 'fixed':
@@ -159,26 +187,12 @@ class NormalizeDepth(BaseTransform):
                 f'{owner}: {self.stats_key} of {name} has {bad} NaN/inf '
                 'pixel(s); cannot take normalisation statistics.'
             )
-        valid = stats[stats > 0]
-        if valid.size == 0 and self.degenerate == 'unit':
-            return 0.0, 1.0
-        if valid.size == 0:
+        try:
+            return depth_norm_stats(stats, self.mode, self.degenerate)
+        except ValueError as err:
             raise ValueError(
-                f'{owner}: {self.stats_key} of {name} has no valid (> 0) '
-                'pixel; cannot normalise its depth.'
-            )
-        high = float(valid.max())
-        low = float(valid.min()) if self.mode == 'minmax' else 0.0
-        if high == low and self.degenerate == 'unit':
-            return low, low + 1.0
-        if high == low:
-            raise ValueError(
-                f'{owner}: {self.stats_key} of {name} is constant '
-                f'({high}) over its valid pixels, so max == min and '
-                '(d - min) / (max - min) is undefined; use mode="max" or '
-                'leave the sample out.'
-            )
-        return low, high
+                f'{owner}: {self.stats_key} of {name} {err}'
+            ) from err
 
     def transform(self, results: dict) -> dict:
         owner = type(self).__name__
@@ -190,7 +204,9 @@ class NormalizeDepth(BaseTransform):
                     'normalise.'
                 )
             depth = np.asarray(results[key], dtype=np.float64)
-            results[key] = ((depth - low) / (high - low)).astype(np.float32)
+            results[key] = normalize_depth_values(depth, low, high).astype(
+                np.float32
+            )
         results['depth_norm_min'] = low
         results['depth_norm_max'] = high
         return results

@@ -3,14 +3,15 @@
 from typing import Sequence
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmdepthsr.registry import TRANSFORMS
 
+from .base import DenseTransform
+
 
 @TRANSFORMS.register_module()
-class RandomColorGain(BaseTransform):
+class RandomColorGain(DenseTransform):
     """Multiply the whole image by a random per-channel RGB gain.
 
     Eigen, Puhrsch, Fergus, NIPS 2014 (data augmentation): the image is
@@ -24,6 +25,8 @@ class RandomColorGain(BaseTransform):
         gain_range (Sequence[float]): Range of each channel's gain.
             Defaults to (0.8, 1.2) (Eigen 2014).
     """
+
+    training_only = True
 
     def __init__(self, gain_range: Sequence[float] = (0.8, 1.2)):
         low, high = (float(v) for v in gain_range)

@@ -11,13 +11,13 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from mmdepthsr.datasets.protocols import (
+from mmdepthsr.registry import METRICS
+from mmdepthsr.structures.protocols import (
     EIGEN_KITTI_CROP_FRACTIONS,
     EIGEN_NYU_CROP,
     GARG_CROP_FRACTIONS,
     NYU_IMAGE_SHAPE,
 )
-from mmdepthsr.registry import METRICS
 
 from .base import ArrayLike, BaseDenseMetric, _as_float64
 

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 
 from mmdepthsr.registry import MODELS
+from mmdepthsr.structures.depth_norm import DEPTH_NORM_MODES, denormalize_depth
 
 from ..utils import stack_field, stack_lr_depth
-from ..utils.depth_norm import DEPTH_NORM_MODES, denormalize_depth
 from ..utils.tiling import BLEND_MODES, slide_inference
 from .base import BaseDenseEstimator, SampleList
 
@@ -49,8 +49,9 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
       away again);
     - :meth:`loss`: de-normalises the output with each sample's
       ``depth_norm_min`` / ``depth_norm_max``
-      (:func:`~mmdepthsr.models.utils.denormalize_depth`), then applies
-      ``loss_sr`` against ``gt_depth`` in metres (key ``'loss_sr'``);
+      (:func:`~mmdepthsr.structures.depth_norm.denormalize_depth`),
+      then applies ``loss_sr`` against ``gt_depth`` in metres (key
+      ``'loss_sr'``);
     - :meth:`predict`: whole-image or tiled inference (``test_cfg``), output
       in metres as ``pred_sr_depth`` at the ground truth's size;
     - :meth:`_forward`: the raw network output (normalised units).

@@ -26,27 +26,15 @@ monocular branch of a joint model (say so when reporting it).
 from typing import Dict, Optional
 
 import torch
-import torch.nn as nn
 
 from mmdepthsr.registry import MODELS
+from mmdepthsr.structures.depth_norm import denormalize_depth
 
 from ..utils import stack_field
-from ..utils.depth_norm import denormalize_depth
 from .base import SampleList
 from .base_sr import BaseGuidedSREstimator
 
 __all__ = ['CoupledDepthSR']
-
-
-def _branch_input(raw: torch.Tensor, preprocessor: nn.Module) -> torch.Tensor:
-    """Normalise a raw ``0..255`` RGB batch as a sub-model's own
-    ``DenseDataPreprocessor`` would (channel swap, mean, std)."""
-    img = raw
-    if getattr(preprocessor, 'bgr_to_rgb', False):
-        img = img[:, [2, 1, 0]]
-    if getattr(preprocessor, '_enable_normalize', False):
-        img = (img - preprocessor.mean) / preprocessor.std
-    return img
 
 
 @MODELS.register_module()
@@ -76,7 +64,9 @@ class CoupledDepthSR(BaseGuidedSREstimator):
         init_cfg (dict, optional): Initialisation config.
 
     The sub-models' ``data_preprocessor`` configs only describe their input
-    normalisation; their padding settings are unused.
+    normalisation: each network gets the raw batch mapped by its own
+    :meth:`DenseDataPreprocessor.normalize`; their padding settings are
+    unused.
     """
 
     def __init__(
@@ -98,7 +88,7 @@ class CoupledDepthSR(BaseGuidedSREstimator):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
         )
-        if getattr(self.data_preprocessor, '_enable_normalize', False):
+        if self.data_preprocessor.enable_normalize:
             raise ValueError(
                 'CoupledDepthSR: the data preprocessor must not normalise '
                 '(mean=None); each network normalises the raw image with '
@@ -137,13 +127,13 @@ class CoupledDepthSR(BaseGuidedSREstimator):
     ) -> torch.Tensor:
         """SR depth from the raw image and the LR depth (``lr_depth``
         units)."""
-        sr_img = _branch_input(img, self.sr_model.data_preprocessor)
+        sr_img = self.sr_model.data_preprocessor.normalize(img)
         return self.sr_model.forward_sr(sr_img, lr_depth)
 
     def forward_mde(self, img: torch.Tensor) -> torch.Tensor:
         """Monocular depth from the raw image (units of the targets the
         model is trained on)."""
-        mde_img = _branch_input(img, self.mde_model.data_preprocessor)
+        mde_img = self.mde_model.data_preprocessor.normalize(img)
         return self.mde_model.forward_depth(mde_img)
 
     def forward_test(

@@ -203,12 +203,9 @@ class EigenCoarseFine(BaseDenseEstimator):
     def _fine_input(self, inputs: torch.Tensor) -> torch.Tensor:
         """The image normalised for the fine stack (bottom rows only when
         ``fine_input_rows`` is set)."""
-        mean = getattr(self.data_preprocessor, 'mean', None)
-        std = getattr(self.data_preprocessor, 'std', None)
-        pixels = inputs
-        if isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor):
-            pixels = inputs * std + mean
-        img = (pixels - self.fine_mean) / self.fine_std
+        img = self.data_preprocessor.renormalize(
+            inputs, self.fine_mean, self.fine_std
+        )
         if self.fine_input_rows is not None:
             img = img[..., -self.fine_input_rows :, :]
         return img

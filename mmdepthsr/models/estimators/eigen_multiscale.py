@@ -265,12 +265,9 @@ class EigenMultiScale(BaseDenseEstimator):
 
     def _fine_input(self, inputs: torch.Tensor) -> torch.Tensor:
         """The image normalised for scales 2 and 3."""
-        mean = getattr(self.data_preprocessor, 'mean', None)
-        std = getattr(self.data_preprocessor, 'std', None)
-        pixels = inputs
-        if isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor):
-            pixels = inputs * std + mean
-        return (pixels - self.fine_mean) / self.fine_std
+        return self.data_preprocessor.renormalize(
+            inputs, self.fine_mean, self.fine_std
+        )
 
     def forward_scales(
         self,

@@ -33,10 +33,10 @@ from mmengine.structures import PixelData
 from torch import nn
 
 from mmdepthsr.registry import MODELS
+from mmdepthsr.structures.depth_norm import denormalize_depth
 
 from ..decoders.progressive_decoder import DECODER_SCALES
 from ..utils import stack_field
-from ..utils.depth_norm import denormalize_depth
 from .base import SampleList
 from .base_sr import BaseGuidedSREstimator
 

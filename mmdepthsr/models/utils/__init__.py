@@ -1,6 +1,5 @@
-from . import arg_checks, depth_norm, init_cfg, tiling
+from . import arg_checks, init_cfg, tiling
 from .arg_checks import *  # noqa: F401,F403
-from .depth_norm import *  # noqa: F401,F403
 from .init_cfg import *  # noqa: F401,F403
 from .tiling import *  # noqa: F401,F403
 from .wrappers import resize, stack_field, stack_lr_depth
@@ -10,7 +9,6 @@ __all__ = [
     'stack_field',
     'stack_lr_depth',
     *arg_checks.__all__,
-    *depth_norm.__all__,
     *init_cfg.__all__,
     *tiling.__all__,
 ]

@@ -46,13 +46,12 @@ from typing import (
 
 import torch
 
-from mmdepthsr.utils.sizes import IntPair, to_pair
-
-from .depth_norm import (
+from mmdepthsr.structures.depth_norm import (
     DEPTH_NORM_MODES,
-    denormalize_depth_tile,
+    denormalize_depth_values,
     normalize_depth_tile,
 )
+from mmdepthsr.utils.sizes import IntPair, to_pair
 
 BLEND_MODES = ('mean', 'linear')
 
@@ -195,10 +194,10 @@ def slide_inference(
     tile sizes and strides must be multiples of ``scale_factor``. A tile
     size larger than the image is clamped to the image (one tile along that
     axis). With ``normalize`` each LR tile is divided by its own statistics
-    (:func:`normalize_depth_tile`, the rule of the training patches; only
-    LR values are used, never the HR ground truth) and the tile output is
-    brought back to metres before stitching. Overlaps are blended as
-    described in the module docstring.
+    (:func:`~mmdepthsr.structures.depth_norm.normalize_depth_tile`, the
+    rule of the training patches; only LR values are used, never the HR
+    ground truth) and the tile output is brought back to metres before
+    stitching. Overlaps are blended as described in the module docstring.
 
     Args:
         forward_fn (Callable): ``forward_fn(img_tile, lr_tile)`` with
@@ -318,7 +317,7 @@ def slide_inference(
             for key, value in preds.items():
                 _check_tile_output(key, value, n, (patch_h, patch_w))
                 if normalize is not None and key not in raw_keys:
-                    value = denormalize_depth_tile(value, low, high)
+                    value = denormalize_depth_values(value, low, high)
                 if weight is None:
                     weight = (wy[:, None] * wx[None, :]).to(value)
                 if out is None or key not in out:

@@ -13,7 +13,6 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from mmdepthsr.datasets.protocols import KITTI_IMAGE_SHAPES
 from mmdepthsr.datasets.transforms import (
     CenterCrop,
     GenerateLRDepth,
@@ -25,6 +24,7 @@ from mmdepthsr.datasets.transforms import (
 )
 from mmdepthsr.datasets.transforms.geometric import KBCrop, kb_crop_box
 from mmdepthsr.registry import TRANSFORMS
+from mmdepthsr.structures.protocols import KITTI_IMAGE_SHAPES
 
 H, W = 36, 48
 K = (30.0, 30.0, 23.0, 17.0)  # integer principal point: exact 90 deg turns

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmdepthsr.datasets.transforms import NormalizeDepth, PackDenseInputs
-from mmdepthsr.models.utils import normalize_depth_tile
+from mmdepthsr.structures.depth_norm import normalize_depth_tile
 
 
 def _results():

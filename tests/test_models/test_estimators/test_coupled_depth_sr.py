@@ -125,6 +125,19 @@ def test_branch_inputs_and_losses():
     assert float(model.mde_model.value.grad) == pytest.approx(-6.0)
 
 
+def test_branch_inputs_equal_reference_normalisation():
+    """Each branch sees the raw batch normalised as before the preprocessor
+    had ``normalize`` (channel swap, then ``(x - mean) / std``)."""
+    model = _model()
+    gen = torch.Generator().manual_seed(0)
+    raw = torch.randint(0, 256, (2, 3, 4, 4), generator=gen).float()
+    model.forward_test(raw, torch.rand(2, 1, 2, 2, generator=gen))
+    for branch in (model.sr_model, model.mde_model):
+        pre = branch.data_preprocessor
+        img = raw[:, [2, 1, 0]] if pre.bgr_to_rgb else raw
+        assert torch.equal(branch.seen, (img - pre.mean) / pre.std)
+
+
 @pytest.mark.parametrize(
     'test_cfg',
     [

@@ -105,6 +105,27 @@ def test_pred_region_nyu_and_fine_input():
     )
 
 
+def _reference_fine_input(model, inputs):
+    """The fine-stack input as the model computed it before the
+    preprocessor had ``renormalize``."""
+    pre = model.data_preprocessor
+    return (inputs * pre.std + pre.mean - model.fine_mean) / model.fine_std
+
+
+def test_fine_stage_output_equals_reference_normalisation():
+    model = _build(stage='fine').eval()
+    data = _batch(model, n=1)
+    inputs = data['inputs']
+    with torch.no_grad():
+        out = model(inputs, mode='tensor')
+        coarse = model.extract_coarse(inputs)
+        ref = model.fine_head(_reference_fine_input(model, inputs), coarse)
+    assert torch.equal(
+        model._fine_input(inputs), _reference_fine_input(model, inputs)
+    )
+    assert torch.equal(out, ref)
+
+
 def test_gt_on_pred_grid_nearest():
     model = _build()
     rows = torch.arange(228.0).view(-1, 1)

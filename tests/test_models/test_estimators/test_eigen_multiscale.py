@@ -179,6 +179,28 @@ def test_loss_targets_and_weights(alexnet_model):
     torch.testing.assert_close(losses['loss_depth_s2'], si + gx + gy)
 
 
+def test_outputs_equal_reference_normalisation(alexnet_model, monkeypatch):
+    """Scales 2-3 see ``(pixels - fine_mean) / fine_std`` as before the
+    preprocessor had ``renormalize``: same outputs, bit for bit."""
+    model = alexnet_model
+    model.set_stage('scale3')
+    model.eval()
+    inputs = _batch(model, n=1)['inputs']
+    pre = model.data_preprocessor
+    reference = (
+        inputs * pre.std + pre.mean - model.fine_mean
+    ) / model.fine_std
+    assert torch.equal(model._fine_input(inputs), reference)
+    with torch.no_grad():
+        out = model.forward_scales(inputs)
+        monkeypatch.setattr(model, '_fine_input', lambda x: reference)
+        ref = model.forward_scales(inputs)
+    model.set_stage('scales12')
+    for scale in ref:
+        for task in ref[scale]:
+            assert torch.equal(out[scale][task], ref[scale][task])
+
+
 def test_predict_outputs(alexnet_model):
     model = alexnet_model
     model.set_stage('scale3')

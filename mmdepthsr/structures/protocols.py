@@ -1,5 +1,9 @@
 """Protocol constants: the one place where camera, crop and cap facts live.
 
+Datasets, transforms, metrics and the dataset tools import them from here;
+the module imports nothing of the package, so the evaluation code does not
+depend on the datasets.
+
 Sources are the datasets' documentation (NYU Depth v2, KITTI) and the
 evaluation code the literature uses (BTS, the MDE toolbox).
 """

@@ -5,12 +5,16 @@ import pytest
 import torch
 
 from mmdepthsr.datasets.transforms import NormalizeDepth, PackDenseInputs
-from mmdepthsr.models.utils import (
-    denormalize_depth,
-    denormalize_depth_tile,
-    normalize_depth_tile,
-)
 from mmdepthsr.structures import DenseDataSample
+from mmdepthsr.structures.depth_norm import (
+    denormalize_depth,
+    denormalize_depth_values,
+    denormalize_with_meta,
+    depth_norm_from_meta,
+    depth_norm_stats,
+    normalize_depth_tile,
+    normalize_depth_values,
+)
 
 
 def _sample(**meta):
@@ -54,7 +58,7 @@ def test_tile_round_trip(mode):
     lr[0, 0, 1, 1] = 0.0  # a hole survives the round trip too
     out, low, high = normalize_depth_tile(lr, mode)
     assert float(out.max()) == pytest.approx(1.0)
-    back = denormalize_depth_tile(out, low, high)
+    back = denormalize_depth_values(out, low, high)
     torch.testing.assert_close(back, lr, atol=1e-6, rtol=0)
 
 
@@ -100,3 +104,44 @@ def test_round_trip_through_normalize_depth_transform(mode):
     _, low, high = normalize_depth_tile(torch.from_numpy(lr)[None, None], mode)
     assert sample.metainfo['depth_norm_max'] == pytest.approx(float(high))
     assert sample.metainfo['depth_norm_min'] == pytest.approx(float(low))
+
+
+def test_depth_norm_stats_hand_values_and_tile_rule():
+    depth = np.array([[0.0, 2.0], [3.0, 6.0]])
+    assert depth_norm_stats(depth, 'minmax') == (2.0, 6.0)
+    assert depth_norm_stats(depth, 'max') == (0.0, 6.0)
+    # the degenerate rule is the tile rule
+    for mode in ('max', 'minmax'):
+        for arr in (np.zeros((2, 2)), np.full((2, 2), 3.0)):
+            _, low, high = normalize_depth_tile(
+                torch.from_numpy(arr)[None, None], mode
+            )
+            expected = (float(low), float(high))
+            assert depth_norm_stats(arr, mode, 'unit') == expected
+    with pytest.raises(ValueError, match='no valid'):
+        depth_norm_stats(np.zeros(3))
+    with pytest.raises(ValueError, match='constant'):
+        depth_norm_stats(np.full(3, 2.0), 'minmax')
+    with pytest.raises(ValueError, match='mode'):
+        depth_norm_stats(depth, 'fixed')
+    with pytest.raises(ValueError, match='degenerate'):
+        depth_norm_stats(depth, 'max', 'skip')
+
+
+def test_affine_maps_on_arrays_and_tensors():
+    arr = np.array([2.0, 4.0, 6.0])
+    out = normalize_depth_values(arr, 2.0, 6.0)
+    assert out.tolist() == [0.0, 0.5, 1.0]
+    assert denormalize_depth_values(out, 2.0, 6.0).tolist() == arr.tolist()
+    ten = torch.tensor([2.0, 4.0, 6.0])
+    assert normalize_depth_values(ten, 2.0, 6.0).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_metainfo_range():
+    assert depth_norm_from_meta({}) is None
+    assert depth_norm_from_meta(dict(depth_norm_max=4)) == (0.0, 4.0)
+    meta = dict(depth_norm_min=2, depth_norm_max=6)
+    assert depth_norm_from_meta(meta) == (2.0, 6.0)
+    lr = np.array([[0.0, 0.5]])
+    assert denormalize_with_meta(lr, meta).tolist() == [[2.0, 4.0]]
+    assert denormalize_with_meta(lr, {}) is lr
