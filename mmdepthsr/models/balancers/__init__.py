@@ -1,10 +1,12 @@
 from .base import BaseBalancer
+from .dynamic_weight_average import DynamicWeightAverage
 from .fixed_weighting import FixedWeighting
 from .uncertainty_weighting import UncertaintyWeighting
 from .utils import group_losses, parse_balanced_losses
 
 __all__ = [
     'BaseBalancer',
+    'DynamicWeightAverage',
     'FixedWeighting',
     'UncertaintyWeighting',
     'group_losses',
