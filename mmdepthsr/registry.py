@@ -99,6 +99,13 @@ EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, locations=['mmdepthsr.evaluation']
 )
 
+# A root of its own: MMEngine allows one child per scope under a root, and
+# ``mmdepthsr`` already holds the one under ``MODELS``. Building a balancer
+# under ``default_scope='mmdepthsr'`` resolves to this registry.
+BALANCERS = Registry(
+    'balancer', scope='mmdepthsr', locations=['mmdepthsr.models.balancers']
+)
+
 TASK_UTILS = Registry(
     'task util', parent=MMENGINE_TASK_UTILS, locations=['mmdepthsr.models']
 )

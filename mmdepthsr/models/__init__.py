@@ -1,4 +1,5 @@
 from .backbones import *  # noqa: F401,F403
+from .balancers import *  # noqa: F401,F403
 from .data_preprocessor import DenseDataPreprocessor
 from .decoders import *  # noqa: F401,F403
 from .estimators import *  # noqa: F401,F403
