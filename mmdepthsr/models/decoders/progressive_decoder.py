@@ -1,4 +1,4 @@
-"""A progressive (coarse-to-fine) decoder with a prediction head at every
+"""A progressive (coarse-to-fine) decoder with features at every
 resolution.
 
 The decoder of the joint monocular depth estimation + depth
@@ -11,15 +11,15 @@ size.
 The decoder starts from the 1/16 features and doubles the resolution four
 times (1/16 -> 1/8 -> 1/4 -> 1/2 -> 1). At 1/8, 1/4 and 1/2 the upsampled
 features are concatenated with the encoder features of that scale (U-Net
-skip); the full-resolution stage has no skip. Every stage ends in a 3x3
-prediction head, so a loss can be applied at every resolution (deep
-supervision, as the iterative residual learning of Song et al., CVPR
-2020). The stages can be run one by one
+skip); the full-resolution stage has no skip. The decoder returns the
+features of every stage, and a task head predicts from each of them, so a
+loss can be applied at every resolution (deep supervision, as the iterative
+residual learning of Song et al., CVPR 2020). The stages can be run one by one
 (:meth:`ProgressiveDecoder.forward_stage`), so that a caller can refine the
 features between stages (task interaction units).
 """
 
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -37,8 +37,7 @@ DECODER_SCALES = (16, 8, 4, 2, 1)
 
 @MODELS.register_module()
 class ProgressiveDecoder(BaseModule):
-    """Coarse-to-fine decoder: 1/16 -> 1/8 -> 1/4 -> 1/2 -> 1 with a
-    prediction at every resolution.
+    """Coarse-to-fine decoder: features at 1/16, 1/8, 1/4, 1/2 and 1.
 
     Stage ``k`` (``k = 0..4``, scale ``DECODER_SCALES[k]`` = 16, 8, 4, 2,
     1) with width ``channels[k]``:
@@ -48,20 +47,21 @@ class ProgressiveDecoder(BaseModule):
       concatenation with the 1/8, 1/4, 1/2 input (skip), ``conv3x3-BN-ReLU``
       x 2;
     - ``k = 4``: bilinear x2 upsampling, ``conv3x3-BN-ReLU`` x 2 (no skip:
-      nothing is encoded at full resolution);
-    - head ``k``: ``conv3x3`` (with bias) to ``out_channels``.
+      nothing is encoded at full resolution).
+
+    The decoder returns the features of every stage; a task head
+    (:class:`~mmdepthsr.models.heads.BaseDenseHead` with ``scales =
+    DECODER_SCALES``) predicts from each of them (deep supervision). The
+    stages can be run one by one (:meth:`forward_stage`), so that an
+    estimator can refine the features of several decoders between stages
+    (task interaction units).
 
     Args:
         in_channels (Sequence[int]): Channels of the four inputs at strides
             2, 4, 8, 16 (fine to coarse, the order encoders return them).
         channels (Sequence[int]): Widths of the five stages, coarse to fine.
             Defaults to (128, 64, 32, 16, 16).
-        out_channels (int): Channels of the predictions (1 for depth,
-            ``num_classes`` for segmentation logits). Defaults to 1.
         norm (bool): BatchNorm in the stage convs. Defaults to True.
-        zero_init_heads (bool): Start every head at zero weights and bias,
-            so that a head predicting a residual starts as the identity.
-            Defaults to False.
         align_corners (bool): Of the bilinear upsampling. Defaults to False.
         init_cfg (dict, optional): Initialisation config.
 
@@ -70,17 +70,18 @@ class ProgressiveDecoder(BaseModule):
         >>> dec = ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4, 4))
         >>> feats = [torch.zeros(1, c, 32 // s, 32 // s)
         ...          for c, s in zip((4, 8, 8, 16), (2, 4, 8, 16))]
-        >>> [tuple(p.shape[-2:]) for p in dec(feats)]
-        [(2, 2), (4, 4), (8, 8), (16, 16), (32, 32)]
+        >>> [tuple(f.shape[1:]) for f in dec(feats)]
+        [(8, 2, 2), (8, 4, 4), (4, 8, 8), (4, 16, 16), (4, 32, 32)]
     """
+
+    #: Denominator of each stage's size, coarse to fine.
+    scales: Tuple[int, ...] = DECODER_SCALES
 
     def __init__(
         self,
         in_channels: Sequence[int],
         channels: Sequence[int] = (128, 64, 32, 16, 16),
-        out_channels: int = 1,
         norm: bool = True,
-        zero_init_heads: bool = False,
         align_corners: bool = False,
         init_cfg: Optional[dict] = None,
     ):
@@ -90,14 +91,11 @@ class ProgressiveDecoder(BaseModule):
             name, 'in_channels', in_channels, 4
         )
         self.channels = check_positive_ints(name, 'channels', channels, 5)
-        (self.out_channels,) = check_positive_ints(
-            name, 'out_channels', [out_channels], 1
-        )
         self.align_corners = align_corners
         # skip input of stage k (k = 0..3): the encoder map at stride
         # 16, 8, 4, 2; stage 4 has none
         skips = tuple(reversed(self.in_channels)) + (0,)
-        stages, heads, prev = [], [], 0
+        stages, prev = [], 0
         for width, skip in zip(self.channels, skips):
             stages.append(
                 nn.Sequential(
@@ -105,15 +103,8 @@ class ProgressiveDecoder(BaseModule):
                     ConvBNReLU(width, width, norm=norm),
                 )
             )
-            heads.append(nn.Conv2d(width, self.out_channels, 3, padding=1))
             prev = width
         self.stages = nn.ModuleList(stages)
-        self.heads = nn.ModuleList(heads)
-        self.zero_init_heads = bool(zero_init_heads)
-        if self.zero_init_heads:
-            for head in self.heads:
-                nn.init.zeros_(head.weight)
-                nn.init.zeros_(head.bias)
 
     @property
     def num_stages(self) -> int:
@@ -148,38 +139,27 @@ class ProgressiveDecoder(BaseModule):
             x = torch.cat([x, inputs[3 - k]], dim=1)
         return self.stages[k](x)
 
-    def forward_head(self, k: int, x: torch.Tensor) -> torch.Tensor:
-        """Prediction of stage ``k`` from its features.
-
-        Args:
-            k (int): Stage index.
-            x (Tensor): Features of stage ``k``.
-
-        Returns:
-            Tensor: ``(N, out_channels, h, w)``.
-        """
-        return self.heads[k](x)
-
     def forward(self, inputs: Sequence[torch.Tensor]) -> List[torch.Tensor]:
-        """All five predictions, coarse to fine.
+        """The features of all five stages, coarse to fine.
 
         Args:
             inputs (Sequence[Tensor]): Four maps at strides 2, 4, 8, 16 with
                 ``in_channels`` channels.
 
         Returns:
-            list[Tensor]: Predictions at 1/16, 1/8, 1/4, 1/2 and 1 of the
-            stride-2 input's size times 2.
+            list[Tensor]: ``(N, channels[k], H / s_k, W / s_k)`` for ``s_k``
+            = 16, 8, 4, 2, 1 (``H``, ``W``: twice the stride-2 input's
+            size).
 
         Raises:
             ValueError: On a wrong number of inputs or channels.
         """
         self.check_inputs(inputs)
-        x, preds = None, []
+        x, feats = None, []
         for k in range(self.num_stages):
             x = self.forward_stage(k, x, inputs)
-            preds.append(self.forward_head(k, x))
-        return preds
+            feats.append(x)
+        return feats
 
     def check_inputs(self, inputs: Sequence[torch.Tensor]) -> None:
         """Check the number, channels and sizes of the encoder maps.

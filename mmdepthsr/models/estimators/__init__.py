@@ -4,6 +4,7 @@ from . import (
     coupled_depth_sr,
     depth_embedding,
     joint_depth_sr,
+    multi_task_encoder_decoder,
     pmbanet,
 )
 from .base import BaseDenseEstimator
@@ -15,6 +16,7 @@ from .eigen_coarse_fine import EigenCoarseFine
 from .eigen_multiscale import EigenMultiScale
 from .joint_depth_sr import *  # noqa: F401,F403
 from .mean_depth_baseline import MeanDepthBaseline, fit_mean_depth
+from .multi_task_encoder_decoder import *  # noqa: F401,F403
 from .pmbanet import *  # noqa: F401,F403
 
 __all__ = [
@@ -28,5 +30,6 @@ __all__ = [
     *cliffnet.__all__,
     *depth_embedding.__all__,
     *joint_depth_sr.__all__,
+    *multi_task_encoder_decoder.__all__,
     *coupled_depth_sr.__all__,
 ]

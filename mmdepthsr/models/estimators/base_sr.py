@@ -78,9 +78,11 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
     single-tensor case; subclasses with dict outputs write their own.
 
     Args:
-        scale_factor (int): The SR factor ``s``.
+        scale_factor (int, optional): The SR factor ``s``; None only for a
+            subclass that reads no LR depth (a monocular multi-task model).
         loss_sr (dict, optional): Config of the reconstruction loss, built
-            from ``MODELS``. Defaults to None: ``dict(type='L1Loss')``.
+            from ``MODELS``. Defaults to None: :attr:`default_loss_sr`
+            (``dict(type='L1Loss')``).
         test_cfg (dict, optional): ``mode`` (``'whole'`` or ``'slide'``),
             and for ``'slide'``: ``patch_size`` (HR ``(h, w)``), ``stride``
             (defaults to ``patch_size``), ``normalize`` (None, ``'max'``,
@@ -94,10 +96,13 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
     #: Entries of a dict output of :meth:`forward_test` that are not depth:
     #: never de-normalised, stitched as returned in tiled inference.
     raw_output_keys: Tuple[str, ...] = ()
+    #: Loss built when ``loss_sr`` is not given (None: no base SR loss, for
+    #: subclasses whose heads own their losses).
+    default_loss_sr: Optional[dict] = dict(type='L1Loss')
 
     def __init__(
         self,
-        scale_factor: int,
+        scale_factor: Optional[int],
         loss_sr: Optional[dict] = None,
         test_cfg: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
@@ -107,13 +112,16 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
         name = type(self).__name__
-        if int(scale_factor) != scale_factor or scale_factor < 1:
+        if scale_factor is not None and (
+            int(scale_factor) != scale_factor or scale_factor < 1
+        ):
             raise ValueError(
                 f'{name}: scale_factor must be a positive integer, got '
                 f'{scale_factor}.'
             )
-        self.scale_factor = int(scale_factor)
-        self.loss_sr = MODELS.build(loss_sr or dict(type='L1Loss'))
+        self.scale_factor = None if scale_factor is None else int(scale_factor)
+        loss_sr = loss_sr or self.default_loss_sr
+        self.loss_sr = None if loss_sr is None else MODELS.build(loss_sr)
         self.test_cfg = self._check_test_cfg(test_cfg or {})
 
     def _check_test_cfg(self, test_cfg: dict) -> dict:
@@ -195,6 +203,10 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             KeyError: If a sample has no ``lr_depth``.
         """
         name, s = type(self).__name__, self.scale_factor
+        if s is None:
+            raise ValueError(
+                f'{name} has no scale_factor: it reads no LR depth.'
+            )
         if data_samples is None:
             raise ValueError(f'{name} needs data samples carrying `lr_depth`.')
         height, width = inputs.shape[-2:]

@@ -1,6 +1,8 @@
-from . import fpn
+from . import concat_fusion, fpn
+from .concat_fusion import *  # noqa: F401,F403
 from .fpn import *  # noqa: F401,F403
 
 __all__ = [
+    *concat_fusion.__all__,
     *fpn.__all__,
 ]

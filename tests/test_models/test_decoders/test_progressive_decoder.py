@@ -14,23 +14,23 @@ def _feats(channels=(4, 8, 8, 16), size=(32, 48), n=2):
     ]
 
 
-def test_decoder_predictions_at_every_scale():
+def test_decoder_features_at_every_scale():
     dec = MODELS.build(
         dict(
             type='ProgressiveDecoder',
             in_channels=(4, 8, 8, 16),
             channels=(8, 8, 4, 4, 4),
-            out_channels=3,
         )
     )
-    preds = dec(_feats())
-    assert [tuple(p.shape) for p in preds] == [
-        (2, 3, 2, 3),
-        (2, 3, 4, 6),
-        (2, 3, 8, 12),
-        (2, 3, 16, 24),
-        (2, 3, 32, 48),
+    feats = dec(_feats())
+    assert [tuple(f.shape) for f in feats] == [
+        (2, 8, 2, 3),
+        (2, 8, 4, 6),
+        (2, 4, 8, 12),
+        (2, 4, 16, 24),
+        (2, 4, 32, 48),
     ]
+    assert dec.scales == (16, 8, 4, 2, 1)
     # stage k input = previous width + skip width (16, 8, 8, 4, none)
     firsts = [stage[0][0].in_channels for stage in dec.stages]
     assert firsts == [16, 8 + 8, 8 + 8, 4 + 4, 4]
@@ -39,11 +39,11 @@ def test_decoder_predictions_at_every_scale():
 def test_decoder_stagewise_equals_forward():
     dec = ProgressiveDecoder((4, 8, 8, 16), channels=(8, 8, 4, 4, 4)).eval()
     feats = _feats()
-    x, preds = None, []
+    x, stages = None, []
     for k in range(dec.num_stages):
         x = dec.forward_stage(k, x, feats)
-        preds.append(dec.forward_head(k, x))
-    for a, b in zip(preds, dec(feats)):
+        stages.append(x)
+    for a, b in zip(stages, dec(feats)):
         torch.testing.assert_close(a, b)
 
 

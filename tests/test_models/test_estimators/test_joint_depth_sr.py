@@ -8,8 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 
-from mmdepthsr.models.estimators.joint_depth_sr import downsample_depth_gt
-from mmdepthsr.models.utils import slide_inference
+from mmdepthsr.models.utils import downsample_depth_gt, slide_inference
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
 
@@ -84,37 +83,18 @@ def _batch(n=2, size=(32, 48), s=4, seed=0, num_classes=3, norm_max=4.0):
     return img, samples
 
 
-def test_downsample_depth_gt_hand_values():
-    gt = torch.tensor([[[[1.0, 3.0, 0.0, 0.0], [0.0, 2.0, 0.0, 4.0]]]])
-    # masked mean of the valid pixels of each 2x2 block: (1+3+2)/3, 4/1
-    out = downsample_depth_gt(gt, 2)
-    torch.testing.assert_close(out, torch.tensor([[[[2.0, 4.0]]]]))
-    # nearest: pixel (1, 1) of each block
-    out = downsample_depth_gt(gt, 2, 'nearest')
-    torch.testing.assert_close(out, torch.tensor([[[[2.0, 4.0]]]]))
-    gt = torch.zeros(1, 1, 4, 4)
-    gt[0, 0, 0, 0] = 5.0
-    out = downsample_depth_gt(gt, 2)
-    torch.testing.assert_close(out, torch.tensor([[[[5.0, 0.0], [0.0, 0.0]]]]))
-    assert downsample_depth_gt(gt, 1) is gt
-    with pytest.raises(ValueError, match='mode'):
-        downsample_depth_gt(gt, 2, 'area')
-    with pytest.raises(ValueError, match='divisible'):
-        downsample_depth_gt(gt, 3)
-
-
 def test_v2_shapes_at_every_resolution():
     model = _build().eval()
     img, samples = _batch()
     lr = model.extract_lr_depth(img, samples)
-    outs = model.forward_multiscale(img, lr)
+    outs = model.forward_tasks(img, lr)
     assert sorted(outs) == ['depth', 'sr']
     for task in ('sr', 'depth'):
         assert [tuple(p.shape) for p in outs[task]] == [
             (2, 1, 32 // k, 48 // k) for k in SCALES
         ]
     assert not model.is_v3
-    assert model.seg_decoder is None
+    assert 'seg' not in model.heads
 
 
 def test_v2_loss_keys_and_values():
@@ -128,14 +108,14 @@ def test_v2_loss_keys_and_values():
     )
     # values: de-normalised (x 4 m) prediction vs the masked-mean GT
     lr = model.extract_lr_depth(img, samples)
-    outs = model.forward_multiscale(img, lr)
+    outs = model.forward_tasks(img, lr)
     gt = torch.stack([s.gt_depth.data for s in samples])
     for k, scale in enumerate(SCALES):
         target = downsample_depth_gt(gt, scale)
         valid = target > 0
         for task, weights in (
-            ('sr', model.loss_weights['sr']),
-            ('depth', model.loss_weights['depth']),
+            ('sr', model.heads['sr'].loss_weights),
+            ('depth', model.heads['depth'].loss_weights),
         ):
             if weights[k] == 0:
                 continue
@@ -151,7 +131,7 @@ def _randomise_sr_heads(model):
     that the SR output depends on the decoder features."""
     gen = torch.Generator().manual_seed(7)
     with torch.no_grad():
-        for head in model.sr_decoder.heads:
+        for head in model.heads['sr'].pred_convs:
             head.weight.copy_(torch.randn(head.weight.shape, generator=gen))
             head.bias.copy_(torch.randn(head.bias.shape, generator=gen))
     return model
@@ -161,19 +141,19 @@ def test_sr_residual_over_bicubic():
     """The residual SR heads start at zero: the untrained SR output is the
     bicubic upsampling (full size) and its block means (coarser scales)."""
     model = _build().eval()
-    for head in model.sr_decoder.heads:
+    for head in model.heads['sr'].pred_convs:
         assert not head.weight.any() and not head.bias.any()
     img, samples = _batch()
     lr = model.extract_lr_depth(img, samples)
-    outs = model.forward_multiscale(img, lr)
+    outs = model.forward_tasks(img, lr)
     up = F.interpolate(lr, size=(32, 48), mode='bicubic', align_corners=False)
     torch.testing.assert_close(outs['sr'][-1], up)
     torch.testing.assert_close(outs['sr'][2], F.avg_pool2d(up, 4))
     model = _build(sr_residual=False).eval()
-    for head in model.sr_decoder.heads:
+    for head in model.heads['sr'].pred_convs:
         nn.init.zeros_(head.weight)
         nn.init.zeros_(head.bias)
-    outs = model.forward_multiscale(img, lr)
+    outs = model.forward_tasks(img, lr)
     assert outs['sr'][-1].abs().max() == 0
 
 
@@ -183,13 +163,13 @@ def test_gradients_reach_both_encoders():
     img, samples = _batch()
     losses = model.loss(img, samples)
     sum(losses.values()).backward()
-    for enc in (model.colour_encoder, model.depth_encoder):
+    for enc in (model.backbone, model.lr_encoder):
         first = enc.stages[0][0][0].weight.grad
         assert first is not None and first.abs().sum() > 0
     # the SR loss alone reaches the MDE decoder through the fusion unit
     model.zero_grad()
     sum(v for k, v in model.loss(img, samples).items() if 'sr' in k).backward()
-    grad = model.depth_decoder.stages[0][0][0].weight.grad
+    grad = model.decoders['depth'].stages[0][0][0].weight.grad
     assert grad is not None and grad.abs().sum() > 0
 
 
@@ -199,7 +179,7 @@ def test_v2_sr_loss_does_not_reach_mde_decoder():
     img, samples = _batch()
     losses = model.loss(img, samples)
     sum(v for k, v in losses.items() if 'sr' in k).backward()
-    grad = model.depth_decoder.stages[0][0][0].weight.grad
+    grad = model.decoders['depth'].stages[0][0][0].weight.grad
     assert grad is None or grad.abs().sum() == 0
 
 
@@ -208,12 +188,16 @@ def test_v3_units_change_the_sr_output():
     v3 = _build(sr_fusion=UNIT).eval()
     missing, unexpected = v3.load_state_dict(v2.state_dict(), strict=False)
     assert not unexpected
-    assert missing and all(k.startswith('sr_fusion.') for k in missing)
-    assert v3.is_v3 and set(v3.sr_fusion) == {f's{k}' for k in SCALES}
+    assert missing and all(
+        k.startswith('interactions.sr_fusion.') for k in missing
+    )
+    assert v3.is_v3 and set(v3.interactions['sr_fusion']) == {
+        f's{k}' for k in SCALES
+    }
     img, samples = _batch()
     lr = v2.extract_lr_depth(img, samples)
     out2, out3 = v2.forward_test(img, lr), v3.forward_test(img, lr)
-    assert (out2['sr_depth'] - out3['sr_depth']).abs().max() > 1e-3
+    assert (out2['sr'] - out3['sr']).abs().max() > 1e-3
     # no reverse unit: the MDE branch is untouched
     torch.testing.assert_close(out2['depth'], out3['depth'])
     # reverse unit on: the MDE output changes too
@@ -225,9 +209,9 @@ def test_v3_units_change_the_sr_output():
 
 def test_v3_units_only_at_selected_stages():
     model = _build(sr_fusion=UNIT, fusion_stages=(1, 3))
-    assert sorted(model.sr_fusion) == ['s2', 's8']
-    assert model.sr_fusion['s8'].proj.in_channels == 8
-    assert model.sr_fusion['s2'].proj.in_channels == 4
+    assert sorted(model.interactions['sr_fusion']) == ['s2', 's8']
+    assert model.interactions['sr_fusion']['s8'].proj.in_channels == 8
+    assert model.interactions['sr_fusion']['s2'].proj.in_channels == 4
     with pytest.raises(ValueError, match='fusion_stages'):
         _build(sr_fusion=UNIT, fusion_stages=(5,))
 
@@ -239,7 +223,7 @@ def test_mde_colour_only_ignores_lr_depth():
     a = model.forward_test(img, lr)
     b = model.forward_test(img, 0.5 * lr)
     torch.testing.assert_close(a['depth'], b['depth'])
-    assert (a['sr_depth'] - b['sr_depth']).abs().max() > 1e-3
+    assert (a['sr'] - b['sr']).abs().max() > 1e-3
 
 
 @pytest.mark.slow
@@ -261,7 +245,7 @@ def test_semantic_branch_on_off(semantic):
     assert len(losses) == 10 + len(seg_keys)
     if semantic:
         losses['loss_seg_s1'].backward()
-        grad = model.depth_encoder.stages[0][0][0].weight.grad
+        grad = model.lr_encoder.stages[0][0][0].weight.grad
         assert grad is not None and grad.abs().sum() > 0
     model.eval()
     with torch.no_grad():
@@ -302,15 +286,15 @@ def test_predict_whole_denormalises_both_outputs():
     with torch.no_grad():
         raw = model._forward(img, samples)
         out = model.predict(img, samples)
-    assert sorted(raw) == ['depth', 'sr_depth']
+    assert sorted(raw) == ['depth', 'sr']
     for i, sample in enumerate(out):
         torch.testing.assert_close(
-            sample.pred_sr_depth.data, 4.0 * raw['sr_depth'][i]
+            sample.pred_sr_depth.data, 4.0 * raw['sr'][i]
         )
         torch.testing.assert_close(
             sample.pred_depth.data, 4.0 * raw['depth'][i]
         )
-    torch.testing.assert_close(model.forward_sr(img, lr), raw['sr_depth'])
+    torch.testing.assert_close(model.forward_sr(img, lr), raw['sr'])
 
 
 @pytest.mark.slow
@@ -328,7 +312,7 @@ def test_predict_single_tile_slide_equals_whole():
     with torch.no_grad():
         a = whole.inference(img, samples)
         b = slide.inference(img, samples)
-    assert sorted(a) == ['depth', 'seg_logits', 'sr_depth']
+    assert sorted(a) == ['depth', 'seg', 'sr']
     for key in a:
         torch.testing.assert_close(a[key], b[key], atol=1e-5, rtol=1e-5)
 

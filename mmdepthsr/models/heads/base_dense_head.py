@@ -1,0 +1,256 @@
+"""The contract of every dense task head.
+
+A head turns decoder features into the predictions of one task and owns
+everything task-specific around them, as ``BaseDecodeHead`` does in
+mmsegmentation:
+
+- :meth:`BaseDenseHead.forward`: one prediction per input map (deep
+  supervision: a decoder may hand over its features at several scales);
+- :meth:`BaseDenseHead.loss`: target preparation (ground truth brought to
+  every prediction's scale, ignore index, valid masks), de-normalisation of
+  depth, the loss modules and their per-scale weights;
+- :meth:`BaseDenseHead.predict`: the full-resolution prediction in output
+  units (metres for depth, logits for segmentation, unit vectors for
+  normals), and :meth:`BaseDenseHead.postprocess`, which writes it and any
+  derived field (``pred_sem_seg``) into the data samples.
+
+Loss keys follow one scheme for every model, ``loss_<task>[_<detail>]`` with
+``<task>`` one of :data:`TASKS`; a head with several scales names them
+``loss_<task>_s<k>`` (``k`` = the scale's denominator: ``s16`` is 1/16 of the
+input size, ``s1`` the input size). Balancers and logs group losses by that
+``<task>``.
+"""
+
+from abc import ABCMeta, abstractmethod
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmdepthsr.registry import MODELS
+
+#: The tasks a head may serve; the ``<task>`` of every loss key.
+TASKS = ('depth', 'sr', 'seg', 'normal')
+
+SampleList = List
+
+
+def _as_tuple(value, length: int) -> tuple:
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,) * length
+
+
+class BaseDenseHead(BaseModule, metaclass=ABCMeta):
+    """Base of the dense task heads: per-scale prediction convs, loss and
+    prediction contract.
+
+    A head receives ``len(scales)`` feature maps, map ``i`` at
+    ``1 / scales[i]`` of the input size with ``in_channels[i]`` channels,
+    and predicts ``out_channels`` maps from each with a ``kernel_size``
+    conv (``pred_convs[i]``, with bias). Subclasses set :attr:`task` and
+    implement :meth:`loss_by_feat`.
+
+    Args:
+        in_channels (int | Sequence[int]): Channels of each input map (an
+            int is used for every scale).
+        out_channels (int): Channels of a prediction.
+        scales (Sequence[int]): Denominator of each input map's size,
+            coarse to fine or in any order; the last one is the prediction
+            that :meth:`predict` returns. Defaults to ``(1,)``.
+        loss_decode (dict): Loss config, built from ``MODELS``.
+        loss_weights (float | Sequence[float]): Weight of the loss at each
+            scale; 0 skips that scale's loss. Defaults to 1.0.
+        kernel_size (int): Kernel of the prediction convs. Defaults to 3.
+        zero_init (bool): Start the prediction convs at zero weights and
+            bias (a residual head then starts as the identity). Defaults to
+            False.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    #: The task of the head, one of :data:`TASKS`.
+    task: str = ''
+    #: How tiled inference treats the output: ``'depth'`` (normalised
+    #: units, de-normalised per tile) or ``'raw'`` (stitched as it is).
+    output_kind: str = 'raw'
+    #: Data-sample field that :meth:`postprocess` writes.
+    pred_key: str = ''
+    #: Ground-truth field whose size the prediction is resized to.
+    gt_key: str = ''
+
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        out_channels: int,
+        scales: Sequence[int] = (1,),
+        loss_decode: Optional[dict] = None,
+        loss_weights: Union[float, Sequence[float]] = 1.0,
+        kernel_size: int = 3,
+        zero_init: bool = False,
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        if self.task not in TASKS:
+            raise TypeError(
+                f'{name}: the class attribute `task` must be one of {TASKS},'
+                f' got {self.task!r}.'
+            )
+        self.scales = tuple(int(s) for s in scales)
+        if not self.scales or min(self.scales) < 1:
+            raise ValueError(
+                f'{name}: `scales` must be positive integers, got {scales}.'
+            )
+        self.in_channels = tuple(
+            int(c) for c in _as_tuple(in_channels, len(self.scales))
+        )
+        self.loss_weights = tuple(
+            float(w) for w in _as_tuple(loss_weights, len(self.scales))
+        )
+        for arg, values in (
+            ('in_channels', self.in_channels),
+            ('loss_weights', self.loss_weights),
+        ):
+            if len(values) != len(self.scales):
+                raise ValueError(
+                    f'{name}: `{arg}` has {len(values)} entries for '
+                    f'{len(self.scales)} scales {self.scales}.'
+                )
+        if any(w < 0 for w in self.loss_weights):
+            raise ValueError(
+                f'{name}: loss weights must be non-negative, got '
+                f'{self.loss_weights}.'
+            )
+        self.out_channels = int(out_channels)
+        self.pred_convs = nn.ModuleList(
+            nn.Conv2d(
+                c, self.out_channels, kernel_size, padding=kernel_size // 2
+            )
+            for c in self.in_channels
+        )
+        self.zero_init = bool(zero_init)
+        if self.zero_init:
+            for conv in self.pred_convs:
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
+        self.loss_decode = MODELS.build(loss_decode)
+
+    def init_weights(self) -> None:
+        """Initialise as configured; zero-initialised convs stay zero."""
+        super().init_weights()
+        if self.zero_init:
+            for conv in self.pred_convs:
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
+
+    def loss_key(self, index: int) -> str:
+        """``loss_<task>`` for a one-scale head, else
+        ``loss_<task>_s<scale>``."""
+        if len(self.scales) == 1:
+            return f'loss_{self.task}'
+        return f'loss_{self.task}_s{self.scales[index]}'
+
+    def check_feats(self, feats: Sequence[torch.Tensor]) -> None:
+        """Raise a clear error when ``feats`` does not fit the head."""
+        name = type(self).__name__
+        if len(feats) != len(self.scales):
+            raise ValueError(
+                f'{name}: expected {len(self.scales)} feature maps (scales '
+                f'{self.scales}), got {len(feats)}.'
+            )
+        got = tuple(int(f.shape[1]) for f in feats)
+        if got != self.in_channels:
+            raise ValueError(
+                f'{name}: feature channels {got} do not match in_channels '
+                f'{self.in_channels}.'
+            )
+
+    def forward(
+        self, feats: Sequence[torch.Tensor], **kwargs
+    ) -> List[torch.Tensor]:
+        """One prediction per feature map.
+
+        Args:
+            feats (Sequence[Tensor]): ``len(scales)`` maps ``(N, C_i, h_i,
+                w_i)``.
+
+        Returns:
+            list[Tensor]: ``(N, out_channels, h_i, w_i)`` each, in the
+            head's raw units (normalised depth, logits, unnormalised
+            normals).
+        """
+        self.check_feats(feats)
+        return [conv(f) for conv, f in zip(self.pred_convs, feats)]
+
+    def loss(
+        self, feats: Sequence[torch.Tensor], data_samples: SampleList, **kwargs
+    ) -> Dict[str, torch.Tensor]:
+        """Losses of a batch: :meth:`forward`, then :meth:`loss_by_feat`.
+
+        Args:
+            feats (Sequence[Tensor]): As :meth:`forward`.
+            data_samples (list[DenseDataSample]): With the ground truth.
+            **kwargs: Extra inputs of :meth:`forward` (e.g. ``lr_depth`` of
+                a residual SR head).
+
+        Returns:
+            dict[str, Tensor]: ``loss_<task>[_s<k>]``.
+        """
+        return self.loss_by_feat(self.forward(feats, **kwargs), data_samples)
+
+    @abstractmethod
+    def loss_by_feat(
+        self, preds: Sequence[torch.Tensor], data_samples: SampleList
+    ) -> Dict[str, torch.Tensor]:
+        """Losses of the raw predictions of :meth:`forward`."""
+
+    def predict(
+        self, feats: Sequence[torch.Tensor], data_samples: SampleList, **kwargs
+    ) -> torch.Tensor:
+        """The finest prediction in output units (:meth:`predict_by_feat`)."""
+        return self.predict_by_feat(
+            self.forward(feats, **kwargs), data_samples
+        )
+
+    def predict_by_feat(
+        self, preds: Sequence[torch.Tensor], data_samples: SampleList
+    ) -> torch.Tensor:
+        """The prediction of the last scale in output units.
+
+        Args:
+            preds (Sequence[Tensor]): Raw predictions of :meth:`forward`.
+            data_samples (list[DenseDataSample]): The batch (depth heads
+                read their normalisation statistics).
+
+        Returns:
+            Tensor: ``(N, out_channels, h, w)``.
+        """
+        return self.to_output_units(preds[-1], data_samples)
+
+    def to_output_units(
+        self, pred: torch.Tensor, data_samples: SampleList
+    ) -> torch.Tensor:
+        """Raw prediction to output units; the identity by default."""
+        return pred
+
+    def postprocess(
+        self,
+        pred: torch.Tensor,
+        data_samples: SampleList,
+        fit: Callable,
+    ) -> SampleList:
+        """Write a full-resolution prediction into the samples.
+
+        Args:
+            pred (Tensor): ``(N, out_channels, H, W)`` in output units,
+                covering the (padded) network input.
+            data_samples (list[DenseDataSample]): The samples to fill.
+            fit (callable): ``fit(pred, data_samples, key=..., gt_key=...)``
+                cuts the padding away and resizes to each sample's
+                evaluation size (the estimator's ``postprocess_dense``).
+
+        Returns:
+            list[DenseDataSample]: The samples with :attr:`pred_key`.
+        """
+        return fit(pred, data_samples, key=self.pred_key, gt_key=self.gt_key)
