@@ -1,4 +1,9 @@
-from .base_dense_head import TASKS, BaseDenseHead
+from .base_dense_head import (
+    TASKS,
+    BaseDenseHead,
+    register_task,
+    registered_tasks,
+)
 from .depth_head import DepthHead, SRHead
 from .eigen2015_heads import (
     EIGEN_TASK_HEAD_INIT,
@@ -24,6 +29,8 @@ from .seg_head import SegHead
 __all__ = [
     'TASKS',
     'BaseDenseHead',
+    'register_task',
+    'registered_tasks',
     'DepthHead',
     'NormalHead',
     'SRHead',

@@ -15,14 +15,15 @@ mmsegmentation:
   derived field (``pred_sem_seg``) into the data samples.
 
 Loss keys follow one scheme for every model, ``loss_<task>[_<detail>]`` with
-``<task>`` one of :data:`TASKS`; a head with several scales names them
-``loss_<task>_s<k>`` (``k`` = the scale's denominator: ``s16`` is 1/16 of the
-input size, ``s1`` the input size). Balancers and logs group losses by that
-``<task>``.
+``<task>`` one of :data:`TASKS` or a task added with :func:`register_task`;
+a head with several scales names them ``loss_<task>_s<k>`` (``k`` = the
+scale's denominator: ``s16`` is 1/16 of the input size, ``s1`` the input
+size). Balancers and logs group losses by that ``<task>``.
 """
 
+import re
 from abc import ABCMeta, abstractmethod
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -30,10 +31,52 @@ from torch import nn
 
 from mmdepthsr.registry import MODELS
 
-#: The tasks a head may serve; the ``<task>`` of every loss key.
+#: The built-in tasks a head may serve; the ``<task>`` of every loss key.
 TASKS = ('depth', 'sr', 'seg', 'normal')
 
+#: Tasks added with :func:`register_task`, in the order they were added.
+_EXTRA_TASKS: List[str] = []
+
 SampleList = List
+
+
+def register_task(name: str) -> str:
+    """Add a task that heads may serve, besides the built-in :data:`TASKS`.
+
+    Call it once where the head of the new task is defined (registering a
+    known task again does nothing). A task name is lower-case letters and
+    digits, starting with a letter: no underscore, so that a loss key
+    ``loss_<task>_<detail>`` always names its task unambiguously.
+
+    Args:
+        name (str): The task, e.g. ``'edge'``.
+
+    Returns:
+        str: ``name``.
+
+    Raises:
+        ValueError: If ``name`` is not a valid task name.
+
+    Examples:
+        >>> register_task('edge')
+        'edge'
+        >>> 'edge' in registered_tasks()
+        True
+    """
+    if not isinstance(name, str) or not re.fullmatch(r'[a-z][a-z0-9]*', name):
+        raise ValueError(
+            'register_task: a task name is lower-case letters and digits, '
+            f'starting with a letter (no underscore), got {name!r}.'
+        )
+    if name not in TASKS and name not in _EXTRA_TASKS:
+        _EXTRA_TASKS.append(name)
+    return name
+
+
+def registered_tasks() -> Tuple[str, ...]:
+    """The tasks a head may serve: :data:`TASKS`, then the registered
+    ones."""
+    return TASKS + tuple(_EXTRA_TASKS)
 
 
 def _as_tuple(value, length: int) -> tuple:
@@ -69,7 +112,7 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    #: The task of the head, one of :data:`TASKS`.
+    #: The task of the head, one of :func:`registered_tasks`.
     task: str = ''
     #: How tiled inference treats the output: ``'depth'`` (normalised
     #: units, de-normalised per tile) or ``'raw'`` (stitched as it is).
@@ -92,10 +135,12 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
     ):
         super().__init__(init_cfg=init_cfg)
         name = type(self).__name__
-        if self.task not in TASKS:
+        tasks = registered_tasks()
+        if self.task not in tasks:
             raise TypeError(
-                f'{name}: the class attribute `task` must be one of {TASKS},'
-                f' got {self.task!r}.'
+                f'{name}: the class attribute `task` must be one of {tasks},'
+                f' got {self.task!r}; add a new task with '
+                'mmdepthsr.models.heads.register_task(name).'
             )
         self.scales = tuple(int(s) for s in scales)
         if not self.scales or min(self.scales) < 1:
