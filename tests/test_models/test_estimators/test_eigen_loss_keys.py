@@ -49,20 +49,8 @@ def _loss_keys(model, stages):
 
 
 @pytest.fixture(scope='module')
-def eigen2015_keys():
-    torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='EigenMultiScale',
-            backbone=dict(type='AlexNet'),
-            tasks=('depth', 'normal', 'seg'),
-            num_classes=4,
-            data_preprocessor=dict(
-                type='DenseDataPreprocessor', mean=[128.0] * 3, std=[1.0] * 3
-            ),
-        )
-    )
-    return _loss_keys(model, ('scales12', 'scale3', 'all'))
+def eigen2015_keys(eigen2015_three_tasks):
+    return _loss_keys(eigen2015_three_tasks, ('scales12', 'scale3', 'all'))
 
 
 @pytest.fixture(scope='module')

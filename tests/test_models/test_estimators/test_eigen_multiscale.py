@@ -340,21 +340,14 @@ def _reference_batch(model):
     )
 
 
-def test_losses_and_predictions_equal_recorded_reference():
+def test_losses_and_predictions_equal_recorded_reference(
+    eigen2015_three_tasks,
+):
     """Losses (train mode: dropout and the scale-3 crop drawn from a seeded
     RNG) and predictions of every stage equal those recorded when the
     estimator computed them itself, before the task heads did."""
     reference = torch.load(REFERENCE, weights_only=True)
-    torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='EigenMultiScale',
-            backbone=dict(type='AlexNet'),
-            tasks=('depth', 'normal', 'seg'),
-            num_classes=4,
-            data_preprocessor=ALEX_PREPROCESSOR,
-        )
-    )
+    model = eigen2015_three_tasks
     assert _num_params(model) == 125_896_758
     close = dict(rtol=1e-5, atol=1e-5)
     for stage in ('scales12', 'scale3', 'all'):
