@@ -368,6 +368,8 @@ class EigenDepthHead(EigenTaskHead):
         log_depth_scale: float = EIGEN_LOG_DEPTH_SCALE,
         **kwargs,
     ):
+        # set first: the base class builds the loss, which check_loss
+        # validates against it
         self.log_depth_scale = log_depth_scale
         super().__init__(out_channels=1, **kwargs)
         self.prior_size = tuple(int(s) for s in prior_size)
