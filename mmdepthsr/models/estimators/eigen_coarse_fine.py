@@ -66,7 +66,8 @@ class EigenCoarseFine(BaseDenseEstimator):
     ``4 j + 5`` for NYU), so invalid zeros stay invalid and no depths are
     mixed across edges; ``'block_mean'`` averages the valid depths of each
     4 x 4 block (0 where none is valid), which keeps more of sparse LiDAR
-    ground truth.
+    ground truth. The loss key names the task and the stage,
+    ``loss_depth_coarse`` or ``loss_depth_fine``.
 
     Args:
         backbone (dict): Config of the conv stack, e.g. ``AlexNet``.
@@ -296,7 +297,8 @@ class EigenCoarseFine(BaseDenseEstimator):
                 ``(1, H, W)`` in metres on the input grid.
 
         Returns:
-            dict[str, Tensor]: ``loss_coarse`` or ``loss_fine``.
+            dict[str, Tensor]: ``loss_depth_coarse`` or ``loss_depth_fine``
+            (``loss_<task>_<detail>``, the detail naming the stage).
         """
         pred = self._forward(inputs)
         gt = stack_field(data_samples, 'gt_depth')
@@ -315,7 +317,7 @@ class EigenCoarseFine(BaseDenseEstimator):
                 f'{tuple(pred.shape[-2:])} prediction grid in the batch '
                 f'{names}; check the depth loading and the crops.'
             )
-        return {f'loss_{self.stage}': self.loss_module(pred, target)}
+        return {f'loss_depth_{self.stage}': self.loss_module(pred, target)}
 
     def predict(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None

@@ -21,30 +21,16 @@ scales-2/3 image path undoes it and applies ``(x - 109.314) / 76.183``.
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from mmengine.structures import PixelData
 
 from mmdepthsr.registry import MODELS
 
 from ..decoders import EIGEN_TASK_ORDER
 from ..heads import EIGEN_FINE_MEAN, EIGEN_FINE_STD
 from ..losses import EIGEN_LOG_DEPTH_SCALE
-from ..utils import resize, stack_field
 from .base import BaseDenseEstimator, SampleList
 
 __all__ = ['EigenMultiScale']
 
-#: Ground-truth field, prediction field and default loss of each task.
-#: Normals weigh 10 relative to depth (the release's "scale relative
-#: normals cost").
-_TASKS = {
-    'depth': ('gt_depth', 'pred_depth', dict(type='EigenGradientDepthLoss')),
-    'normal': (
-        'gt_normal',
-        'pred_normal',
-        dict(type='NormalCosineLoss', loss_weight=10.0),
-    ),
-    'seg': ('gt_sem_seg', 'pred_sem_seg', dict(type='CrossEntropyLoss')),
-}
 _HEADS = {
     'depth': 'EigenDepthHead',
     'normal': 'EigenNormalHead',
@@ -76,18 +62,21 @@ class EigenMultiScale(BaseDenseEstimator):
     * ``'all'``: everything is trained, with the losses of both scales (our
       option for fine-tuning end to end; not in the paper).
 
-    Targets: the ground truth ``(N, C, H, W)`` on the input grid is sampled
+    The estimator runs the scales and the stages; everything
+    task-specific is the task heads' (:class:`EigenDepthHead`,
+    :class:`EigenNormalHead`, :class:`EigenSemSegHead`, held by the decoder
+    and reachable as :attr:`heads`): their losses, the ground truth sampled
     at the centre of each output's receptive field (input row/column
-    ``4 j + 5`` or ``2 j + 5``), so invalid pixels (depth 0, zero normal,
-    label 255) stay invalid.
+    ``4 j + 5`` or ``2 j + 5``) and the prediction post-processing.
 
     Outputs: ``mode='tensor'`` returns ``{task: (N, C, h, w)}`` of the last
     scale the stage runs (depth as ``ln(depth) / log_depth_scale``, unit
-    normals, class logits). ``predict`` upsamples it bilinearly onto the
-    input pixels it covers (replicating the edges into the uncovered
-    border), writes ``pred_depth`` (metres, ``exp(out * log_depth_scale)``),
-    ``pred_normal`` (re-normalised), ``seg_logits`` and ``pred_sem_seg``
-    through :meth:`~BaseDenseEstimator.postprocess_dense`.
+    normals, class logits). ``predict`` lets each head upsample it
+    bilinearly onto the input pixels it covers (replicating the edges into
+    the uncovered border) and write ``pred_depth`` (metres,
+    ``exp(out * log_depth_scale)``), ``pred_normal`` (re-normalised),
+    ``seg_logits`` and ``pred_sem_seg`` through
+    :meth:`~BaseDenseEstimator.postprocess_dense`.
 
     Args:
         backbone (dict): Scale-1 conv stack, e.g. ``dict(type='VGG16',
@@ -96,9 +85,10 @@ class EigenMultiScale(BaseDenseEstimator):
             Defaults to ``('depth', 'normal')`` (the release's joint model).
         num_classes (int, optional): Classes of the ``'seg'`` task.
         losses (dict[str, dict], optional): Per task, overrides of the loss
-            config: depth ``EigenGradientDepthLoss`` (log space, weight 1),
-            normal ``NormalCosineLoss`` (weight 10), seg
-            ``CrossEntropyLoss`` (weight 1).
+            config of its head (its ``loss_decode``): depth
+            ``EigenGradientDepthLoss`` (log space, weight 1), normal
+            ``NormalCosineLoss`` (weight 10), seg ``CrossEntropyLoss``
+            (weight 1).
         stage (str): ``'scales12'``, ``'scale3'`` or ``'all'``. Defaults to
             ``'scales12'``.
         scale3_crop (Sequence[int], optional): ``(h, w)`` of the random
@@ -114,7 +104,8 @@ class EigenMultiScale(BaseDenseEstimator):
         input_size (Sequence[int]): (H, W) of the input, fixed by the fully
             connected layers. Defaults to (228, 304).
         log_depth_scale (float): Divisor of ``ln(depth)`` in the depth
-            target space. Defaults to 0.45723134 (NYU, from the release).
+            target space, passed to the depth head. Defaults to 0.45723134
+            (NYU, from the release).
         fine_mean (float): Image mean of scales 2-3 (0-255). Defaults to
             109.314.
         fine_std (float): Image std of scales 2-3. Defaults to 76.183.
@@ -177,6 +168,10 @@ class EigenMultiScale(BaseDenseEstimator):
             head = dict(type=_HEADS[task])
             if task == 'seg':
                 head['num_classes'] = num_classes
+            if task == 'depth':
+                head['log_depth_scale'] = log_depth_scale
+            if task in losses:
+                head['loss_decode'] = losses[task]
             head.update(head_overrides.get(task, {}))
             heads[task] = head
         decoder['heads'] = heads
@@ -188,25 +183,13 @@ class EigenMultiScale(BaseDenseEstimator):
         decoder['scale1'] = scale1
         self.decoder = MODELS.build(decoder)
 
-        self.loss_modules = torch.nn.ModuleDict()
-        for task in self.tasks:
-            cfg = dict(_TASKS[task][2])
-            cfg.update(losses.get(task, {}))
-            if task == 'depth':
-                self._check_depth_loss(cfg)
-            self.loss_modules[task] = MODELS.build(cfg)
         self.set_stage(stage)
 
-    def _check_depth_loss(self, cfg: Dict) -> None:
-        scale = cfg.setdefault('log_space_scale', self.log_depth_scale)
-        space = cfg.get('pred_space', 'log')
-        if scale != self.log_depth_scale or space != 'log':
-            raise ValueError(
-                'EigenMultiScale: the depth head predicts ln(depth) / '
-                f'{self.log_depth_scale}; the depth loss must use '
-                f"pred_space='log' and log_space_scale="
-                f'{self.log_depth_scale}, got {space!r} and {scale}.'
-            )
+    @property
+    def heads(self) -> torch.nn.ModuleDict:
+        """The task heads, ``{task: EigenTaskHead}`` (held by the decoder,
+        which runs them)."""
+        return self.decoder.heads
 
     @torch.no_grad()
     def _feature_shape(self) -> Tuple[int, int, int]:
@@ -312,12 +295,6 @@ class EigenMultiScale(BaseDenseEstimator):
 
     # ------------------------------------------------------------------
     # loss
-    @staticmethod
-    def _on_grid(gt: torch.Tensor, pred_hw: Sequence[int], stride: int):
-        """Ground truth at the receptive-field centres ``stride j + 5``."""
-        h, w = pred_hw
-        return gt[..., 5::stride, 5::stride][..., :h, :w]
-
     def _draw_scale3_crop(
         self, in_hw: Sequence[int]
     ) -> Optional[Tuple[int, int, int, int]]:
@@ -339,7 +316,7 @@ class EigenMultiScale(BaseDenseEstimator):
     def loss(
         self, inputs: torch.Tensor, data_samples: SampleList
     ) -> Dict[str, torch.Tensor]:
-        """Losses of the trained scales.
+        """Losses of the trained scales, from the task heads.
 
         Args:
             inputs (Tensor): ``(N, 3, H, W)`` images from the preprocessor.
@@ -347,63 +324,37 @@ class EigenMultiScale(BaseDenseEstimator):
                 truth of every task on the input grid.
 
         Returns:
-            dict[str, Tensor]: ``loss_{task}_s{scale}`` per task and trained
-            scale (2 and/or 3).
+            dict[str, Tensor]: ``loss_<task>_s<scale>`` per task and trained
+            scale (2 and/or 3), scale 2 first.
         """
         crop = self._draw_scale3_crop(inputs.shape[-2:])
         outs = self.forward_scales(inputs, scale3_crop=crop)
-        gts = {}
-        for task in self.tasks:
-            gt = stack_field(data_samples, _TASKS[task][0])
-            if tuple(gt.shape[-2:]) != tuple(inputs.shape[-2:]):
-                raise ValueError(
-                    f'EigenMultiScale: training needs `{_TASKS[task][0]}` '
-                    f'on the input grid {tuple(inputs.shape[-2:])}, got '
-                    f'{tuple(gt.shape[-2:])}; crop it with the image.'
-                )
-            gts[task] = gt
         losses = {}
         for scale in (2, 3):
             if scale not in self.train_scales:
                 continue
-            stride = 4 if scale == 2 else 2
-            for task, pred in outs[scale].items():
-                gt = gts[task]
-                if scale == 3 and crop is not None:
-                    # output (i, j) of the crop is (top + i, left + j) of
-                    # the grid, centred on input pixel 2 (top + i) + 5
-                    gt = gt[..., 2 * crop[0] :, 2 * crop[1] :]
-                target = self._on_grid(gt, pred.shape[-2:], stride)
-                target = (
-                    target.long() if task == 'seg' else target.to(pred.dtype)
-                )
-                losses[f'loss_{task}_s{scale}'] = self.loss_modules[task](
-                    pred, target
+            for task, head in self.heads.items():
+                losses.update(
+                    head.loss_by_feat(
+                        {scale: outs[scale][task]},
+                        data_samples,
+                        input_hw=inputs.shape[-2:],
+                        crop=crop,
+                    )
                 )
         return losses
 
     # ------------------------------------------------------------------
     # predict
-    def _to_input_grid(
-        self, pred: torch.Tensor, in_hw: Sequence[int]
-    ) -> torch.Tensor:
-        """Upsample a prediction onto the input pixels it covers, from
-        (4, 4) on, and replicate its edges into the border."""
-        in_h, in_w = in_hw
-        stride = in_h // pred.shape[-2]
-        top = left = 4
-        rh, rw = stride * pred.shape[-2], stride * pred.shape[-1]
-        out = resize(pred, (rh, rw), mode='bilinear')
-        return torch.nn.functional.pad(
-            out,
-            (left, in_w - left - rw, top, in_h - top - rh),
-            mode='replicate',
-        )
-
     def predict(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
     ) -> SampleList:
-        """Predict every task and write the ``pred_*`` fields.
+        """Predict every task; each head writes its ``pred_*`` fields.
+
+        Args:
+            inputs (Tensor): ``(N, 3, H, W)`` images from the preprocessor.
+            data_samples (list[DenseDataSample], optional): Samples; built
+                from the input shape when None.
 
         Returns:
             list[DenseDataSample]: Samples with ``pred_depth`` ``(1, H, W)``
@@ -411,30 +362,13 @@ class EigenMultiScale(BaseDenseEstimator):
             ``seg_logits`` ``(C, H, W)`` and ``pred_sem_seg`` ``(1, H, W)``
             at the ground truth's size (else ``ori_shape``).
         """
-        outs = self._forward(inputs)
+        outs = self.forward_scales(inputs)
         samples = self.ensure_samples(inputs, data_samples)
-        in_hw = inputs.shape[-2:]
-        if 'depth' in outs:
-            log_depth = self._to_input_grid(outs['depth'], in_hw)
-            depth = torch.exp(log_depth * self.log_depth_scale)
-            self.postprocess_dense(depth, samples, 'pred_depth')
-        if 'normal' in outs:
-            normal = self._to_input_grid(outs['normal'], in_hw)
-            self.postprocess_dense(
-                normal, samples, 'pred_normal', gt_key='gt_normal'
+        for task, head in self.heads.items():
+            pred = head.predict_by_feat(
+                {scale: outs[scale][task] for scale in outs},
+                samples,
+                input_hw=inputs.shape[-2:],
             )
-            for sample in samples:
-                n = sample.pred_normal.data
-                sample.pred_normal = PixelData(
-                    data=torch.nn.functional.normalize(n, dim=0)
-                )
-        if 'seg' in outs:
-            logits = self._to_input_grid(outs['seg'], in_hw)
-            self.postprocess_dense(
-                logits, samples, 'seg_logits', gt_key='gt_sem_seg'
-            )
-            for sample in samples:
-                sample.pred_sem_seg = PixelData(
-                    data=sample.seg_logits.data.argmax(0, keepdim=True)
-                )
+            head.postprocess(pred, samples, self.postprocess_dense)
         return samples

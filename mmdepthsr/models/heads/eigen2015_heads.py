@@ -30,17 +30,35 @@ they are stride-1 same-size convolutions, not upsampling layers.
 * Normals are L2-normalised per pixel, ``n / sqrt(|n|^2 + 1e-4)``, after
   both scales.
 * Semantics output ``C`` class logits.
+
+Each head also follows the head contract of
+:class:`~mmdepthsr.models.heads.BaseDenseHead` without its prediction convs
+(the stacks above are their own, and scale 3 reads the scale-2 predictions
+of every task, so :class:`~mmdepthsr.models.decoders.EigenMultiScaleDecoder`
+runs them): it owns its loss, brings the ground truth to its prediction
+grids (:meth:`EigenTaskHead.loss_by_feat`), places its finest prediction on
+the input grid in output units (:meth:`EigenTaskHead.predict_by_feat`) and
+writes it into the data samples (:meth:`EigenTaskHead.postprocess`). Loss
+keys are ``loss_<task>_s2`` and ``loss_<task>_s3``, where ``s2`` / ``s3``
+name the paper's scales 2 and 3 (outputs at 1/4 and 1/2 of the input), not
+the size denominator of the ``BaseDenseHead`` keys.
 """
 
-from typing import List, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmengine.structures import PixelData
 
 from mmdepthsr.registry import MODELS
 
+from ..losses import EIGEN_LOG_DEPTH_SCALE
+from ..utils import resize, stack_field
 from ..utils.init_cfg import InitCfg, copy_init_cfg
+from .base_dense_head import SampleList
+from .seg_head import write_pred_sem_seg
 
 __all__ = [
     'EigenTaskHead',
@@ -58,7 +76,14 @@ EIGEN_TASK_HEAD_INIT = (
 
 
 class EigenTaskHead(BaseModule):
-    """The scale-2 and scale-3 conv stacks of one task.
+    """The scale-2 and scale-3 conv stacks of one task, its loss and its
+    prediction post-processing.
+
+    Targets: the ground truth ``(N, C, H, W)`` on the input grid is sampled
+    at the centre of each output's receptive field, input row/column
+    ``stride j + 5`` with ``stride`` 4 at scale 2 and 2 at scale 3 (see
+    :attr:`GRID_STRIDES`), so invalid pixels (depth 0, zero normal, label
+    255) stay invalid.
 
     Args:
         out_channels (int): Channels ``C`` of the prediction.
@@ -68,9 +93,26 @@ class EigenTaskHead(BaseModule):
         channels (int): Width of the hidden convs. Defaults to 64.
         kernel_size (int): Kernel of every conv (same padding). Defaults
             to 5.
+        loss_decode (dict, optional): Overrides of the task's default loss
+            config :attr:`default_loss` (e.g. ``dict(loss_weight=1.0)``).
         init_cfg (dict | list[dict], optional): Defaults to the release's
             N(0, 0.01^2) weights and zero biases.
     """
+
+    #: The task of the head, one of ``BaseDenseHead``'s ``TASKS``.
+    task: str = ''
+    #: Tiled inference stitches the outputs as they are.
+    output_kind: str = 'raw'
+    #: Data-sample field that :meth:`postprocess` writes.
+    pred_key: str = ''
+    #: Ground-truth field of the loss and of the evaluation size.
+    gt_key: str = ''
+    #: Loss config of the task (before ``loss_decode`` overrides).
+    default_loss: Dict = {}
+    #: Input pixels between neighbouring outputs of scale 2 and scale 3.
+    GRID_STRIDES = {2: 4, 3: 2}
+    #: Input row/column of the receptive-field centre of output 0.
+    GRID_OFFSET = 5
 
     def __init__(
         self,
@@ -79,6 +121,7 @@ class EigenTaskHead(BaseModule):
         s3_in_channels: int = 64,
         channels: int = 64,
         kernel_size: int = 5,
+        loss_decode: Optional[Dict] = None,
         init_cfg: InitCfg = EIGEN_TASK_HEAD_INIT,
     ):
         super().__init__(init_cfg=copy_init_cfg(init_cfg))
@@ -101,6 +144,13 @@ class EigenTaskHead(BaseModule):
         self.conv_s3_3 = conv(channels, channels)
         self.conv_s3_4 = conv(channels, self.out_channels)
         self.relu = nn.ReLU(inplace=True)
+        loss = dict(self.default_loss)
+        loss.update(loss_decode or {})
+        self.loss_decode = MODELS.build(self.check_loss(loss))
+
+    def check_loss(self, cfg: Dict) -> Dict:
+        """Check (and complete) the loss config; the identity here."""
+        return cfg
 
     def scale_parameters(self, scale: int) -> List[nn.Parameter]:
         """The parameters of the layers of scale 2 or 3."""
@@ -146,10 +196,154 @@ class EigenTaskHead(BaseModule):
         x = self.relu(self.conv_s3_3(x))
         return self.finish(self.conv_s3_4(x), 3)
 
+    # ------------------------------------------------------------------
+    # head contract
+    def loss_key(self, scale: int) -> str:
+        """``loss_<task>_s<scale>``."""
+        return f'loss_{self.task}_s{scale}'
+
+    def targets(
+        self,
+        gt: torch.Tensor,
+        scale: int,
+        pred_hw: Sequence[int],
+        crop: Optional[Sequence[int]] = None,
+    ) -> torch.Tensor:
+        """Ground truth at the receptive-field centres of a prediction.
+
+        Args:
+            gt (Tensor): ``(N, C, H, W)`` ground truth on the input grid.
+            scale (int): 2 or 3.
+            pred_hw (Sequence[int]): ``(h, w)`` of the prediction.
+            crop (Sequence[int], optional): ``(top, left, h, w)`` of the
+                scale-3 grid that the prediction covers (see
+                :meth:`EigenMultiScaleDecoder.forward_scale3`). Defaults to
+                None (the whole grid).
+
+        Returns:
+            Tensor: ``(N, C, h, w)``; output ``(i, j)`` takes input pixel
+            ``(stride i + 5, stride j + 5)``.
+        """
+        stride = self.GRID_STRIDES[scale]
+        if crop is not None:
+            # output (i, j) of the crop is (top + i, left + j) of the grid,
+            # centred on input pixel stride (top + i) + 5
+            gt = gt[..., stride * crop[0] :, stride * crop[1] :]
+        h, w = pred_hw
+        first = self.GRID_OFFSET
+        return gt[..., first::stride, first::stride][..., :h, :w]
+
+    def loss_by_feat(
+        self,
+        preds: Mapping[int, torch.Tensor],
+        data_samples: SampleList,
+        input_hw: Sequence[int],
+        crop: Optional[Sequence[int]] = None,
+    ) -> Dict[str, torch.Tensor]:
+        """Losses of the predictions of the trained scales.
+
+        Args:
+            preds (Mapping[int, Tensor]): Scale (2 or 3) to its ``(N, C, h,
+                w)`` prediction.
+            data_samples (list[DenseDataSample]): Samples with
+                :attr:`gt_key` on the input grid.
+            input_hw (Sequence[int]): ``(H, W)`` of the network input.
+            crop (Sequence[int], optional): ``(top, left, h, w)`` of the
+                scale-3 grid that the scale-3 prediction covers. Defaults
+                to None.
+
+        Returns:
+            dict[str, Tensor]: ``loss_<task>_s<scale>`` per scale.
+
+        Raises:
+            ValueError: If the ground truth is not on the input grid.
+        """
+        gt = stack_field(data_samples, self.gt_key)
+        if tuple(gt.shape[-2:]) != tuple(input_hw):
+            raise ValueError(
+                f'{type(self).__name__}: training needs `{self.gt_key}` on '
+                f'the input grid {tuple(input_hw)}, got '
+                f'{tuple(gt.shape[-2:])}; crop it with the image.'
+            )
+        losses = {}
+        for scale, pred in preds.items():
+            target = self.targets(
+                gt, scale, pred.shape[-2:], crop if scale == 3 else None
+            )
+            losses[self.loss_key(scale)] = self.loss_decode(
+                pred, self.target_dtype(target, pred)
+            )
+        return losses
+
+    def target_dtype(
+        self, target: torch.Tensor, pred: torch.Tensor
+    ) -> torch.Tensor:
+        """The target in the loss's dtype: the prediction's here."""
+        return target.to(pred.dtype)
+
+    def predict_by_feat(
+        self,
+        preds: Mapping[int, torch.Tensor],
+        data_samples: SampleList,
+        input_hw: Sequence[int],
+    ) -> torch.Tensor:
+        """The finest prediction on the input grid, in output units.
+
+        The prediction is upsampled bilinearly onto the input pixels it
+        covers, from (4, 4) on, and its edges are replicated into the
+        border; then :meth:`to_output_units` applies.
+
+        Args:
+            preds (Mapping[int, Tensor]): Scale to its ``(N, C, h, w)``
+                prediction; the largest scale is used.
+            data_samples (list[DenseDataSample]): The batch.
+            input_hw (Sequence[int]): ``(H, W)`` of the network input.
+
+        Returns:
+            Tensor: ``(N, C, H, W)``.
+        """
+        pred = preds[max(preds)]
+        in_h, in_w = input_hw
+        stride = in_h // pred.shape[-2]
+        top = left = 4
+        rh, rw = stride * pred.shape[-2], stride * pred.shape[-1]
+        out = resize(pred, (rh, rw), mode='bilinear')
+        out = F.pad(
+            out,
+            (left, in_w - left - rw, top, in_h - top - rh),
+            mode='replicate',
+        )
+        return self.to_output_units(out, data_samples)
+
+    def to_output_units(
+        self, pred: torch.Tensor, data_samples: SampleList
+    ) -> torch.Tensor:
+        """Raw prediction to output units; the identity here."""
+        return pred
+
+    def postprocess(
+        self, pred: torch.Tensor, data_samples: SampleList, fit: Callable
+    ) -> SampleList:
+        """Write :attr:`pred_key` at each sample's evaluation size.
+
+        Args:
+            pred (Tensor): ``(N, C, H, W)`` from :meth:`predict_by_feat`.
+            data_samples (list[DenseDataSample]): The samples to fill.
+            fit (callable): The estimator's ``postprocess_dense``.
+
+        Returns:
+            list[DenseDataSample]: The samples with :attr:`pred_key`.
+        """
+        return fit(pred, data_samples, key=self.pred_key, gt_key=self.gt_key)
+
 
 @MODELS.register_module()
 class EigenDepthHead(EigenTaskHead):
     """Depth stacks: one channel of ``ln(depth) / log_depth_scale``.
+
+    Loss: ``EigenGradientDepthLoss`` in that log space (weight 1).
+    Prediction: metres, ``exp(out * log_depth_scale)`` (after the
+    upsampling, which works in log space).
 
     Args:
         use_prior_bias (bool): Add the release's learned per-pixel bias map
@@ -157,15 +351,26 @@ class EigenDepthHead(EigenTaskHead):
             ties the model to the ``prior_size`` grid. Defaults to True.
         prior_size (tuple[int, int]): (H, W) of the scale-2 output. Defaults
             to (55, 74) (228 x 304 input).
+        log_depth_scale (float): Divisor of ``ln(depth)`` in the prediction
+            space. Defaults to 0.45723134 (NYU, from the release).
         **kwargs: :class:`EigenTaskHead` arguments but ``out_channels``.
     """
+
+    task = 'depth'
+    pred_key = 'pred_depth'
+    gt_key = 'gt_depth'
+    default_loss = dict(type='EigenGradientDepthLoss')
 
     def __init__(
         self,
         use_prior_bias: bool = True,
         prior_size: Sequence[int] = (55, 74),
+        log_depth_scale: float = EIGEN_LOG_DEPTH_SCALE,
         **kwargs,
     ):
+        # set first: the base class builds the loss, which check_loss
+        # validates against it
+        self.log_depth_scale = log_depth_scale
         super().__init__(out_channels=1, **kwargs)
         self.prior_size = tuple(int(s) for s in prior_size)
         self.prior_bias = (
@@ -173,6 +378,19 @@ class EigenDepthHead(EigenTaskHead):
             if use_prior_bias
             else None
         )
+
+    def check_loss(self, cfg: Dict) -> Dict:
+        """The loss must work in this head's log space."""
+        scale = cfg.setdefault('log_space_scale', self.log_depth_scale)
+        space = cfg.get('pred_space', 'log')
+        if scale != self.log_depth_scale or space != 'log':
+            raise ValueError(
+                'EigenDepthHead: the head predicts ln(depth) / '
+                f'{self.log_depth_scale}; the depth loss must use '
+                f"pred_space='log' and log_space_scale="
+                f'{self.log_depth_scale}, got {space!r} and {scale}.'
+            )
+        return cfg
 
     def finish(self, x: torch.Tensor, scale: int) -> torch.Tensor:
         """Add the bias map at scale 2."""
@@ -187,15 +405,30 @@ class EigenDepthHead(EigenTaskHead):
             )
         return x + self.prior_bias
 
+    def to_output_units(
+        self, pred: torch.Tensor, data_samples: SampleList
+    ) -> torch.Tensor:
+        """Log depth to metres, ``exp(pred * log_depth_scale)``."""
+        return torch.exp(pred * self.log_depth_scale)
+
 
 @MODELS.register_module()
 class EigenNormalHead(EigenTaskHead):
     """Surface-normal stacks: three channels, L2-normalised per pixel.
 
+    Loss: ``NormalCosineLoss`` with weight 10 relative to depth (the
+    release's "scale relative normals cost"). Prediction: unit vectors,
+    re-normalised after resizing to the evaluation size.
+
     Args:
         eps (float): ``n / sqrt(|n|^2 + eps)``. Defaults to 1e-4 (release).
         **kwargs: :class:`EigenTaskHead` arguments but ``out_channels``.
     """
+
+    task = 'normal'
+    pred_key = 'pred_normal'
+    gt_key = 'gt_normal'
+    default_loss = dict(type='NormalCosineLoss', loss_weight=10.0)
 
     def __init__(self, eps: float = 1e-4, **kwargs):
         super().__init__(out_channels=3, **kwargs)
@@ -205,16 +438,48 @@ class EigenNormalHead(EigenTaskHead):
         """Normalise to (almost) unit length, differentiably."""
         return x * torch.rsqrt((x**2).sum(1, keepdim=True) + self.eps)
 
+    def postprocess(
+        self, pred: torch.Tensor, data_samples: SampleList, fit: Callable
+    ) -> SampleList:
+        """Write ``pred_normal``, re-normalised after resizing."""
+        fit(pred, data_samples, key=self.pred_key, gt_key=self.gt_key)
+        for sample in data_samples:
+            sample.pred_normal = PixelData(
+                data=F.normalize(sample.pred_normal.data, dim=0)
+            )
+        return data_samples
+
 
 @MODELS.register_module()
 class EigenSemSegHead(EigenTaskHead):
     """Semantic stacks: ``num_classes`` logits.
+
+    Loss: ``CrossEntropyLoss`` (ignore 255, weight 1). Prediction:
+    ``seg_logits`` and their argmax ``pred_sem_seg``.
 
     Args:
         num_classes (int): Number of classes (NYU: 4, 13 or 40).
         **kwargs: :class:`EigenTaskHead` arguments but ``out_channels``.
     """
 
+    task = 'seg'
+    pred_key = 'seg_logits'
+    gt_key = 'gt_sem_seg'
+    default_loss = dict(type='CrossEntropyLoss')
+
     def __init__(self, num_classes: int, **kwargs):
         super().__init__(out_channels=num_classes, **kwargs)
         self.num_classes = int(num_classes)
+
+    def target_dtype(
+        self, target: torch.Tensor, pred: torch.Tensor
+    ) -> torch.Tensor:
+        """Class ids as ``long``."""
+        return target.long()
+
+    def postprocess(
+        self, pred: torch.Tensor, data_samples: SampleList, fit: Callable
+    ) -> SampleList:
+        """Write ``seg_logits`` and their argmax ``pred_sem_seg``."""
+        fit(pred, data_samples, key=self.pred_key, gt_key=self.gt_key)
+        return write_pred_sem_seg(data_samples)

@@ -101,11 +101,24 @@ class SegHead(BaseDenseHead):
     def postprocess(self, pred, data_samples, fit) -> SampleList:
         """Write ``seg_logits`` and their argmax ``pred_sem_seg``."""
         fit(pred, data_samples, key=self.pred_key, gt_key=self.gt_key)
-        for sample in data_samples:
-            sample.pred_sem_seg = PixelData(
-                data=sample.seg_logits.data.argmax(0, keepdim=True)
-            )
-        return data_samples
+        return write_pred_sem_seg(data_samples)
 
 
-__all__ = ['SegHead']
+def write_pred_sem_seg(data_samples: SampleList) -> SampleList:
+    """Write ``pred_sem_seg`` ``(1, H, W)``, the argmax of each sample's
+    ``seg_logits`` ``(C, H, W)``.
+
+    Args:
+        data_samples (list[DenseDataSample]): Samples with ``seg_logits``.
+
+    Returns:
+        list[DenseDataSample]: The same samples with ``pred_sem_seg``.
+    """
+    for sample in data_samples:
+        sample.pred_sem_seg = PixelData(
+            data=sample.seg_logits.data.argmax(0, keepdim=True)
+        )
+    return data_samples
+
+
+__all__ = ['SegHead', 'write_pred_sem_seg']

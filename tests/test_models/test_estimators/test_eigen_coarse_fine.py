@@ -161,7 +161,7 @@ def test_loss_end_to_end_coarse_stage():
     # ground truth sampled at input pixels (4 i + 5, 4 j + 5), in eval mode
     # (no dropout) so that it can be recomputed
     model.eval()
-    loss = model(**data, mode='loss')['loss_coarse']
+    loss = model(**data, mode='loss')['loss_depth_coarse']
     pred = model(data['inputs'], mode='tensor')
     gt = torch.stack([s.gt_depth.data for s in data['data_samples']])
     d = pred - torch.log(gt[..., 5:224:4, 5:300:4]) / LOG_SCALE
@@ -173,8 +173,8 @@ def test_loss_end_to_end_coarse_stage():
     # training: gradients reach the whole coarse network, not the fine head
     model.train()
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss_coarse'}
-    losses['loss_coarse'].backward()
+    assert set(losses) == {'loss_depth_coarse'}
+    losses['loss_depth_coarse'].backward()
     for name, p in model.named_parameters():
         if name.startswith('fine_head'):
             assert not p.requires_grad and p.grad is None, name
@@ -193,8 +193,8 @@ def test_fine_stage_freezes_coarse():
         if not n.startswith('fine_head')
     }
     losses = model(**_batch(model), mode='loss')
-    assert set(losses) == {'loss_fine'}
-    losses['loss_fine'].backward()
+    assert set(losses) == {'loss_depth_fine'}
+    losses['loss_depth_fine'].backward()
     for name, p in model.named_parameters():
         if name.startswith('fine_head'):
             assert p.requires_grad and p.grad is not None

@@ -1,6 +1,8 @@
 """EigenMultiScale: parameter counts of the VGG16 and AlexNet models, output
 grids, stages (which parameters get gradients), loss keys and predict."""
 
+from pathlib import Path
+
 import pytest
 import torch
 from mmengine.structures import PixelData
@@ -272,18 +274,19 @@ def test_scale3_trains_on_random_crops(alexnet_model):
     model.set_stage('scale3')
     model.train()
     recorder = _Recorder()
-    original = model.loss_modules['normal']
+    head = model.heads['normal']
+    original = head.loss_decode
     data = _batch(model, n=1)
     torch.manual_seed(3)
     expected = model._draw_scale3_crop((228, 304))
     top, left, h, w = expected
     assert (h, w) == (55, 74) and 0 <= top < 54 and 0 <= left < 73
     torch.manual_seed(3)
-    model.loss_modules['normal'] = recorder
+    head.loss_decode = recorder
     try:
         model.loss(**data)
     finally:
-        model.loss_modules['normal'] = original
+        head.loss_decode = original
     assert recorder.pred.shape[-2:] == (55, 74)
     # output (i, j) of the crop is centred on input 2 (top + i) + 5
     gt = data['data_samples'][0].gt_normal.data
@@ -296,3 +299,83 @@ def test_scale3_trains_on_random_crops(alexnet_model):
     model.set_stage('all')
     assert model._draw_scale3_crop((228, 304)) is None
     model.set_stage('scales12')
+
+
+REFERENCE = (
+    Path(__file__).parents[2]
+    / 'fixtures'
+    / 'legacy_checkpoints'
+    / 'eigen2015_alexnet_outputs.pth'
+)
+
+
+def _reference_batch(model):
+    """Two samples with invalid depth, zero normals and unlabelled pixels."""
+    gen = torch.Generator().manual_seed(0)
+    samples = []
+    for i in range(2):
+        sample = DenseDataSample(
+            metainfo=dict(
+                img_shape=(228, 304), ori_shape=(228, 304), img_path=f'{i}'
+            )
+        )
+        depth = torch.rand(1, 228, 304, generator=gen) * 5 + 0.5
+        depth[:, :40, :60] = 0
+        sample.gt_depth = PixelData(data=depth)
+        normal = torch.randn(3, 228, 304, generator=gen)
+        normal = torch.nn.functional.normalize(normal, dim=0)
+        normal[:, 100:140] = 0
+        sample.gt_normal = PixelData(data=normal)
+        labels = torch.randint(0, 4, (1, 228, 304), generator=gen)
+        labels[:, 200:] = 255
+        sample.gt_sem_seg = PixelData(data=labels)
+        samples.append(sample)
+    gen = torch.Generator().manual_seed(1)
+    inputs = [
+        torch.randint(0, 256, (3, 228, 304), generator=gen, dtype=torch.uint8)
+        for _ in range(2)
+    ]
+    return model.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), True
+    )
+
+
+def test_losses_and_predictions_equal_recorded_reference(
+    eigen2015_three_tasks,
+):
+    """Losses (train mode: dropout and the scale-3 crop drawn from a seeded
+    RNG) and predictions of every stage equal those recorded when the
+    estimator computed them itself, before the task heads did."""
+    reference = torch.load(REFERENCE, weights_only=True)
+    model = eigen2015_three_tasks
+    assert _num_params(model) == 125_896_758
+    close = dict(rtol=1e-5, atol=1e-5)
+    for stage in ('scales12', 'scale3', 'all'):
+        model.set_stage(stage)
+        model.train()
+        data = _reference_batch(model)
+        torch.manual_seed(7)
+        with torch.no_grad():
+            losses = model(**data, mode='loss')
+        expected = reference[f'{stage}/losses']
+        assert list(losses) == list(expected)  # scale 2 first, task order
+        for key, value in expected.items():
+            torch.testing.assert_close(losses[key], value, **close)
+        model.eval()
+        with torch.no_grad():
+            samples = model(**data, mode='predict')
+        for field in ('pred_depth', 'pred_normal', 'seg_logits'):
+            full = torch.stack([getattr(s, field).data for s in samples])
+            torch.testing.assert_close(
+                full[..., ::16, ::16], reference[f'{stage}/{field}'], **close
+            )
+            torch.testing.assert_close(
+                full.double().sum(),
+                reference[f'{stage}/{field}/sum'],
+                rtol=1e-6,
+                atol=1e-3,
+            )
+        labels = torch.stack([s.pred_sem_seg.data for s in samples])
+        assert torch.equal(
+            labels[..., ::16, ::16], reference[f'{stage}/pred_sem_seg']
+        )
