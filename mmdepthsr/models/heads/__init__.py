@@ -1,4 +1,5 @@
 from .base_dense_head import TASKS, BaseDenseHead
+from .cliff_head import CLIFFHead
 from .depth_head import DepthHead, SRHead
 from .eigen2015_heads import (
     EIGEN_TASK_HEAD_INIT,
@@ -24,6 +25,7 @@ from .seg_head import SegHead
 __all__ = [
     'TASKS',
     'BaseDenseHead',
+    'CLIFFHead',
     'DepthHead',
     'NormalHead',
     'SRHead',
