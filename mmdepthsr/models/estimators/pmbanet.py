@@ -122,16 +122,9 @@ class PMBANet(BaseGuidedSREstimator):
         return self.head([self.decoder(img, lr_depth)])[-1]
 
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> Dict:
-        """The head's reconstruction loss in metres.
-
-        Args:
-            inputs (Tensor): ``(N, 3, H, W)`` images.
-            data_samples (list[DenseDataSample]): With ``lr_depth`` and
-                ``gt_depth`` (metres, 0 = invalid).
-
-        Returns:
-            dict[str, Tensor]: ``loss_sr``.
-        """
+        """``{'loss_sr': ...}``: the head's reconstruction loss in metres
+        for ``(N, 3, H, W)`` images and samples with ``lr_depth`` and
+        ``gt_depth`` (as :meth:`BaseGuidedSREstimator.loss`)."""
         lr = self.extract_lr_depth(inputs, data_samples)
         return self.head.loss([self.decoder(inputs, lr)], data_samples)
 
