@@ -13,7 +13,7 @@ _base_ = [
 
 model = dict(
     scale_factor=8,
-    sr_model=dict(scale_factor=8),
+    sr_decoder=dict(scale_factor=8),
     test_cfg=dict(mode='slide', patch_size=(64, 64), normalize='max'),
 )
 # SR keys plain (rmse, mad), depth keys as depth/<key>

@@ -29,11 +29,11 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
     :func:`mmdepthsr.models.utils.stack_lr_depth` batches it.
 
     :meth:`normalize` and :meth:`denormalize` expose the image mapping
-    (channel order, mean and std) and its inverse, so that a model part
+    (channel order, mean and std) and its inverse, and :meth:`renormalize`
+    normalises the batch again with other statistics, so that a model part
     that needs its input normalised differently (the fine stack of the
-    Eigen models, each network of ``CoupledDepthSR``) maps the batch back
-    to the loaded pixels and applies its own ``DenseDataPreprocessor``
-    instead of repeating the arithmetic.
+    Eigen models, each branch of ``CoupledDepthSR``) does not repeat the
+    arithmetic.
 
     Args:
         mean (Sequence[float], optional): Per-channel mean of the image in

@@ -38,10 +38,10 @@ model = dict(
         num_levels=4,
         channels=256,
         head_channels=256,
-        out_channels=1,
     ),
-    # Pixel L1 over valid ground truth; append a HierarchicalEmbeddingLoss
-    # config here for the paper's full objective.
+    # Losses of the CLIFFHead (keys loss_depth_<detail>): pixel L1 over
+    # valid ground truth; append a HierarchicalEmbeddingLoss config here
+    # for the paper's full objective.
     loss_decode=[dict(type='L1Loss', loss_weight=1.0)],
     test_cfg=dict(clamp=None),
 )

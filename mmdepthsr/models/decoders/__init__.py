@@ -1,7 +1,8 @@
-from . import cliff_decoder, progressive_decoder
+from . import cliff_decoder, pmba_decoder, progressive_decoder
 from .cliff_decoder import *  # noqa: F401,F403
 from .depth_reconstruction_decoder import DepthReconstructionDecoder
 from .eigen_multiscale import EIGEN_TASK_ORDER, EigenMultiScaleDecoder
+from .pmba_decoder import *  # noqa: F401,F403
 from .progressive_decoder import *  # noqa: F401,F403
 
 __all__ = [
@@ -9,5 +10,6 @@ __all__ = [
     'EIGEN_TASK_ORDER',
     'EigenMultiScaleDecoder',
     *cliff_decoder.__all__,
+    *pmba_decoder.__all__,
     *progressive_decoder.__all__,
 ]

@@ -7,11 +7,15 @@ in the official code (scott89/CLIFFNet, ``network/net.py``):
 * one 3x3 conv + BN + ReLU sub-net per pyramid level ``P2 .. P5``;
 * top-down CLIFF fusion ``F4 = CLIFF(P4, P5)``, ``F3 = CLIFF(P3, F4)``,
   ``F2 = CLIFF(P2, F3)`` (:class:`CLIFFFusion`);
-* prediction head on ``F2`` (stride 4): conv3x3 + BN + ReLU, conv3x3 to one
-  channel (with bias, no activation), bilinear upsampling to the input size.
+* the first layer of the release's prediction head on ``F2`` (stride 4):
+  conv3x3 + BN + ReLU.
+
+The rest of that head (conv3x3 to one channel with bias, no activation,
+bilinear upsampling to the input size) and the losses are
+:class:`~mmdepthsr.models.heads.CLIFFHead`.
 """
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -101,7 +105,7 @@ class CLIFFFusion(BaseModule):
 
 @MODELS.register_module()
 class CLIFFDecoder(BaseModule):
-    """Per-level sub-nets, top-down CLIFF fusion and the depth head.
+    """Per-level sub-nets, top-down CLIFF fusion and the head's first conv.
 
     Args:
         in_channels (int): Channels of every pyramid level (FPN output).
@@ -110,11 +114,13 @@ class CLIFFDecoder(BaseModule):
             ``P2 .. P5``). Defaults to 4.
         channels (int): Width of the sub-nets and CLIFF units. Defaults to
             256.
-        head_channels (int): Width of the head's first conv. Defaults to
-            256.
-        out_channels (int): Predicted channels. Defaults to 1 (depth).
+        head_channels (int): Width of the head's first conv, the output.
+            Defaults to 256.
         align_corners (bool): Of every bilinear resize. Defaults to False.
         init_cfg (dict | list[dict], optional): Initialisation config.
+
+    Attributes:
+        out_channels (int): ``head_channels``.
     """
 
     def __init__(
@@ -123,7 +129,6 @@ class CLIFFDecoder(BaseModule):
         num_levels: int = 4,
         channels: int = 256,
         head_channels: int = 256,
-        out_channels: int = 1,
         align_corners: bool = False,
         init_cfg: Optional[dict] = None,
     ):
@@ -135,6 +140,7 @@ class CLIFFDecoder(BaseModule):
         self.in_channels = in_channels
         self.num_levels = num_levels
         self.channels = channels
+        self.out_channels = head_channels
         self.align_corners = align_corners
         self.subnets = nn.ModuleList(
             ConvBNReLU(in_channels, channels, 3) for _ in range(num_levels)
@@ -143,27 +149,17 @@ class CLIFFDecoder(BaseModule):
             CLIFFFusion(channels, align_corners=align_corners)
             for _ in range(num_levels - 1)
         )
-        self.head = nn.Sequential(
-            ConvBNReLU(channels, head_channels, 3),
-            nn.Conv2d(head_channels, out_channels, 3, padding=1),
-        )
+        self.head_conv = ConvBNReLU(channels, head_channels, 3)
 
-    def forward(
-        self,
-        inputs: Sequence[torch.Tensor],
-        out_size: Optional[Tuple[int, int]] = None,
-    ) -> torch.Tensor:
+    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         """Decode a feature pyramid.
 
         Args:
             inputs (Sequence[Tensor]): ``num_levels`` maps, fine to coarse,
                 ``(N, in_channels, H_i, W_i)``.
-            out_size (tuple[int, int], optional): Size (H, W) to upsample
-                the prediction to (the network input). Defaults to None
-                (the finest level's size).
 
         Returns:
-            Tensor: ``(N, out_channels, H, W)``.
+            Tensor: ``(N, head_channels, H_0, W_0)`` at the finest level.
         """
         if len(inputs) != self.num_levels:
             raise ValueError(
@@ -174,12 +170,4 @@ class CLIFFDecoder(BaseModule):
         fused = feats[-1]
         for i in range(self.num_levels - 2, -1, -1):
             fused = self.fusions[i](feats[i], fused)
-        out = self.head(fused)
-        if out_size is not None:
-            out = resize(
-                out,
-                out_size,
-                mode='bilinear',
-                align_corners=self.align_corners,
-            )
-        return out
+        return self.head_conv(fused)

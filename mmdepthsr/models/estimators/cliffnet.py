@@ -3,14 +3,18 @@
 Paper: L. Wang, J. Zhang, Y. Wang, H. Lu, X. Ruan, "CLIFFNet for Monocular
 Depth Estimation with Hierarchical Embedding Loss", ECCV 2020; official code
 scott89/CLIFFNet. The network regresses metric depth (metres) at the input
-size: backbone (:class:`~mmdepthsr.models.backbones.ResNet`, Caffe style)
--> :class:`~mmdepthsr.models.necks.FPN` (with BN) ->
-:class:`~mmdepthsr.models.decoders.CLIFFDecoder`.
+size. The estimator composes backbone
+(:class:`~mmdepthsr.models.backbones.ResNet`, Caffe style) ->
+:class:`~mmdepthsr.models.necks.FPN` (with BN) ->
+:class:`~mmdepthsr.models.decoders.CLIFFDecoder` ->
+:class:`~mmdepthsr.models.heads.CLIFFHead`; the head owns the last conv,
+the upsampling to the input size and the losses.
 
-Losses: the ``loss_decode`` modules are summed, each called as
+Losses: the head's ``loss_decode`` modules, each called as
 ``loss(pred, gt_depth)`` with ``(N, 1, H, W)`` maps (0 = invalid ground
-truth): the pixel ``L1Loss`` alone, or together with the
-``HierarchicalEmbeddingLoss`` of the paper.
+truth), keys ``loss_depth_<detail>``: the pixel ``L1Loss`` alone
+(``loss_depth_l1``), or together with the ``HierarchicalEmbeddingLoss`` of
+the paper (``loss_depth_0_l1``, ``loss_depth_heg``).
 
 Input: the release feeds BGR images minus (102.98, 115.95, 122.77) (no std
 division). Configs do this with ``DenseDataPreprocessor(mean=[102.98,
@@ -19,14 +23,13 @@ and the preprocessor's channel swap (first <-> last) turns it into BGR
 before the mean is subtracted.
 """
 
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn as nn
 
 from mmdepthsr.registry import MODELS
 
-from ..utils import resize, stack_field
+from ..utils import rename_legacy_keys
 from .base import BaseDenseEstimator, SampleList
 
 __all__ = ['CLIFFNet']
@@ -42,20 +45,24 @@ class CLIFFNet(BaseDenseEstimator):
         neck (dict): Config of the pyramid, e.g. ``dict(type='FPN',
             in_channels=(256, 512, 1024, 2048), out_channels=256)``.
         decoder (dict): Config of :class:`CLIFFDecoder`.
-        loss_decode (dict | list[dict], optional): Loss config(s), summed.
-            Each loss is called as ``loss(pred, gt_depth)``; its result is
-            logged under its ``loss_name`` attribute when it has one, else
-            ``loss_<index>_<class>`` (``loss_l1`` for a lone ``L1Loss``).
-            Defaults to ``[dict(type='L1Loss')]`` (masked over GT > 0).
+        loss_decode (dict | list[dict], optional): Loss config(s) of the
+            head, summed (see :class:`CLIFFHead` for their keys). Defaults
+            to ``[dict(type='L1Loss')]`` (masked over GT > 0).
         train_cfg (dict, optional): Unused; kept for the config layout.
         test_cfg (dict, optional): ``clamp=(min, max)`` clips the predicted
             depth at test time (release: ``(0, 10)`` m for NYU). Defaults to
             None (no clipping).
-        align_corners (bool): Of the resize of the prediction to the ground
-            truth in the loss, when their sizes differ. Defaults to False.
+        align_corners (bool): Of the head's resizes (to the input size, and
+            to the ground truth in the loss when the sizes differ).
+            Defaults to False.
         data_preprocessor (dict, optional): Config of the
             ``DenseDataPreprocessor`` (see the module docstring).
         init_cfg (dict, optional): Initialisation config.
+
+    Composition (attributes): ``backbone``, ``neck``, ``decoder`` and
+    ``head`` (:class:`CLIFFHead`, ``in_channels`` from the decoder).
+    Checkpoints of the self-contained layout (``decoder.head.*``,
+    ``loss_decode.*``) load through :meth:`legacy_key_map`.
     """
 
     def __init__(
@@ -76,16 +83,14 @@ class CLIFFNet(BaseDenseEstimator):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.decoder = MODELS.build(decoder)
-        if loss_decode is None:
-            loss_decode = [dict(type='L1Loss')]
-        elif isinstance(loss_decode, dict):
-            loss_decode = [loss_decode]
-        if not loss_decode:
-            raise ValueError('CLIFFNet: `loss_decode` must not be empty.')
-        self.loss_decode = nn.ModuleList(
-            MODELS.build(cfg) for cfg in loss_decode
+        self.head = MODELS.build(
+            dict(
+                type='CLIFFHead',
+                in_channels=self.decoder.out_channels,
+                loss_decode=loss_decode,
+                align_corners=align_corners,
+            )
         )
-        self.loss_names = self._loss_names(self.loss_decode)
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
         clamp = self.test_cfg.get('clamp')
@@ -96,23 +101,16 @@ class CLIFFNet(BaseDenseEstimator):
                     f'max, got {clamp}.'
                 )
             self.test_cfg['clamp'] = (float(clamp[0]), float(clamp[1]))
-        self.align_corners = align_corners
 
-    @staticmethod
-    def _loss_names(losses: nn.ModuleList) -> List[str]:
-        names = []
-        for i, loss in enumerate(losses):
-            name = getattr(loss, 'loss_name', None)
-            if name is None:
-                cls = type(loss).__name__.lower().replace('loss', '')
-                name = f'loss_{cls}' if len(losses) == 1 else f'loss_{i}_{cls}'
-            names.append(str(name))
-        if len(set(names)) != len(names):
+    def extract_feat(self, img: torch.Tensor) -> torch.Tensor:
+        """Decoder features ``(N, C, H / 4, W / 4)`` of normalised images
+        ``(N, 3, H, W)``."""
+        if img.dim() != 4:
             raise ValueError(
-                f'CLIFFNet: the losses would be logged under duplicate names '
-                f'{names}; give them distinct `loss_name`s.'
+                'CLIFFNet: expected (N, C, H, W) images, got '
+                f'{tuple(img.shape)}.'
             )
-        return names
+        return self.decoder(self.neck(self.backbone(img)))
 
     def forward_depth(self, img: torch.Tensor) -> torch.Tensor:
         """Predict depth at the input size.
@@ -124,36 +122,24 @@ class CLIFFNet(BaseDenseEstimator):
             Tensor: ``(N, 1, H, W)`` depth (metres, or the units of the
             targets the model is trained on), not clipped.
         """
-        if img.dim() != 4:
-            raise ValueError(
-                'CLIFFNet: expected (N, C, H, W) images, got '
-                f'{tuple(img.shape)}.'
-            )
-        feats = self.neck(self.backbone(img))
-        return self.decoder(feats, tuple(img.shape[-2:]))
+        size = tuple(img.shape[-2:])
+        return self.head([self.extract_feat(img)], out_size=size)[-1]
 
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> Dict:
-        """Sum of ``loss_decode`` on ``gt_depth``.
+        """The head's losses on ``gt_depth``.
 
         Args:
             inputs (Tensor): ``(N, 3, H, W)`` normalised images.
             data_samples (list[DenseDataSample]): With ``gt_depth``.
 
         Returns:
-            dict[str, Tensor]: One entry per loss.
+            dict[str, Tensor]: ``loss_depth_<detail>`` per loss.
         """
-        pred = self.forward_depth(inputs)
-        gt = stack_field(data_samples, 'gt_depth').to(pred)
-        pred = resize(
-            pred,
-            gt.shape[-2:],
-            mode='bilinear',
-            align_corners=self.align_corners,
+        return self.head.loss(
+            [self.extract_feat(inputs)],
+            data_samples,
+            out_size=tuple(inputs.shape[-2:]),
         )
-        return {
-            name: loss(pred, gt)
-            for name, loss in zip(self.loss_names, self.loss_decode)
-        }
 
     def predict(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
@@ -169,14 +155,37 @@ class CLIFFNet(BaseDenseEstimator):
             list[DenseDataSample]: The samples with ``pred_depth``.
         """
         data_samples = self.ensure_samples(inputs, data_samples)
-        pred = self.forward_depth(inputs)
+        pred = self.head.predict(
+            [self.extract_feat(inputs)],
+            data_samples,
+            out_size=tuple(inputs.shape[-2:]),
+        )
         clamp = self.test_cfg.get('clamp')
         if clamp is not None:
             pred = pred.clamp(*clamp)
-        return self.postprocess_dense(pred, data_samples, 'pred_depth')
+        return self.head.postprocess(
+            pred, data_samples, self.postprocess_dense
+        )
 
     def _forward(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
     ) -> torch.Tensor:
         """``(N, 1, H, W)`` depth at the input size (not clipped)."""
         return self.forward_depth(inputs)
+
+    @classmethod
+    def legacy_key_map(cls) -> Tuple[Tuple[str, str], ...]:
+        """``(old prefix, new prefix)`` pairs from the self-contained
+        CLIFFNet layout (prediction head in the decoder, losses at the
+        top) to the composed one."""
+        return (
+            ('decoder.head.0.', 'decoder.head_conv.'),
+            ('decoder.head.1.', 'head.pred_convs.0.'),
+            ('loss_decode.', 'head.loss_decode.'),
+        )
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Rename the keys of a checkpoint in the old layout, then load."""
+        if prefix + 'decoder.head.1.weight' in state_dict:
+            rename_legacy_keys(state_dict, prefix, self.legacy_key_map())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

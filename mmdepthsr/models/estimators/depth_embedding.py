@@ -148,10 +148,13 @@ class DepthAutoEncoder(BaseDenseEstimator):
                 ``gt_depth``.
 
         Returns:
-            dict: ``loss_rec``.
+            dict: ``loss_depth_rec`` (task ``depth``: the reconstruction
+            of a depth map).
         """
         depth = _gt_depth(data_samples, type(self).__name__)
-        return dict(loss_rec=self.loss_rec(self.reconstruct(depth), depth))
+        return dict(
+            loss_depth_rec=self.loss_rec(self.reconstruct(depth), depth)
+        )
 
     def predict(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None
@@ -299,8 +302,8 @@ class DepthSceneClassifier(BaseDenseEstimator):
                 ``gt_depth`` and the scene label in their metainfo.
 
         Returns:
-            dict: ``loss_cls`` and ``acc_cls`` (batch accuracy, not a
-            loss).
+            dict: ``loss_depth_scene`` (task ``depth``: the scene class of
+            a depth map) and ``acc_cls`` (batch accuracy, not a loss).
         """
         depth = _gt_depth(data_samples, type(self).__name__)
         labels = torch.tensor(
@@ -309,7 +312,7 @@ class DepthSceneClassifier(BaseDenseEstimator):
         logits = self._logits(depth)
         loss = F.cross_entropy(logits, labels) * self.loss_weight
         acc = (logits.argmax(1) == labels).float().mean().detach()
-        return dict(loss_cls=loss, acc_cls=acc)
+        return dict(loss_depth_scene=loss, acc_cls=acc)
 
     def predict(
         self, inputs: torch.Tensor, data_samples: Optional[SampleList] = None

@@ -4,6 +4,7 @@ from .base_dense_head import (
     register_task,
     registered_tasks,
 )
+from .cliff_head import CLIFFHead
 from .depth_head import DepthHead, SRHead
 from .eigen2015_heads import (
     EIGEN_TASK_HEAD_INIT,
@@ -31,6 +32,7 @@ __all__ = [
     'BaseDenseHead',
     'register_task',
     'registered_tasks',
+    'CLIFFHead',
     'DepthHead',
     'NormalHead',
     'SRHead',

@@ -1,6 +1,7 @@
-from . import arg_checks, init_cfg, targets, tiling
+from . import arg_checks, init_cfg, legacy_keys, targets, tiling
 from .arg_checks import *  # noqa: F401,F403
 from .init_cfg import *  # noqa: F401,F403
+from .legacy_keys import *  # noqa: F401,F403
 from .targets import *  # noqa: F401,F403
 from .tiling import *  # noqa: F401,F403
 from .wrappers import resize, stack_field, stack_lr_depth
@@ -11,6 +12,7 @@ __all__ = [
     'stack_lr_depth',
     *arg_checks.__all__,
     *init_cfg.__all__,
+    *legacy_keys.__all__,
     *targets.__all__,
     *tiling.__all__,
 ]

@@ -64,8 +64,10 @@ def test_decoder_parameter_count_and_shape():
     dec = MODELS.build(dict(type='CLIFFDecoder'))
     subnets = 4 * (256 * 256 * 9 + 2 * 256)
     fusions = 3 * 2_360_320
-    head = (256 * 256 * 9 + 2 * 256) + (256 * 9 + 1)
-    assert _n_params(dec) == subnets + fusions + head == 10_034_945
+    head_conv = 256 * 256 * 9 + 2 * 256
+    # the release's last conv (256 * 9 + 1) is CLIFFHead's
+    assert _n_params(dec) == subnets + fusions + head_conv == 10_032_640
+    assert dec.out_channels == 256
     small = CLIFFDecoder(in_channels=8, channels=8, head_channels=8)
     feats = [
         torch.randn(2, 8, 15, 19),
@@ -73,8 +75,7 @@ def test_decoder_parameter_count_and_shape():
         torch.randn(2, 8, 4, 5),
         torch.randn(2, 8, 2, 3),
     ]
-    assert tuple(small(feats, (57, 75)).shape) == (2, 1, 57, 75)
-    assert tuple(small(feats).shape) == (2, 1, 15, 19)
+    assert tuple(small(feats).shape) == (2, 8, 15, 19)
 
 
 def test_decoder_top_down_order():
@@ -99,7 +100,7 @@ def test_decoder_gradients():
         torch.randn(2, 8, 16 >> i, 16 >> i, requires_grad=True)
         for i in range(4)
     ]
-    dec(feats, (64, 64)).pow(2).mean().backward()
+    dec(feats).pow(2).mean().backward()
     for f in feats:
         assert f.grad is not None and f.grad.abs().sum() > 0
     for name, p in dec.named_parameters():

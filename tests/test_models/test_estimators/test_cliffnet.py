@@ -48,8 +48,8 @@ def test_full_model_parameter_count_and_shape():
     cfg = Config.fromfile(BASE_CFG)
     model = MODELS.build(cfg.model)
     n = sum(p.numel() for p in model.parameters())
-    # ResNet-50 w/o fc + FPN + CLIFF decoder
-    assert n == 23_508_032 + 3_346_432 + 10_034_945 == 36_889_409
+    # ResNet-50 w/o fc + FPN + CLIFF decoder + head conv
+    assert n == 23_508_032 + 3_346_432 + 10_032_640 + 2_305 == 36_889_409
     with torch.no_grad():
         out = model.forward_depth(torch.randn(1, 3, 57, 76))
     assert tuple(out.shape) == (1, 1, 57, 76)
@@ -61,17 +61,17 @@ def test_l1_loss_masks_invalid_pixels_and_backprops():
     img = torch.randn(2, 3, 64, 80)
     data = samples(2, (64, 80), (64, 80))
     losses = model.loss(img, data)
-    assert list(losses) == ['loss_l1']
+    assert list(losses) == ['loss_depth_l1']
     # train-mode BN uses the batch statistics: same input, same output
     pred = model.forward_depth(img)
     gt = torch.stack([s.gt_depth.data for s in data])
     valid = gt > 0
     expected = (pred - gt).abs()[valid].mean()
-    loss = model.loss(img, data)['loss_l1']
+    loss = model.loss(img, data)['loss_depth_l1']
     torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)
     loss.backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
-    assert model.decoder.head[1].weight.grad.abs().sum() > 0
+    assert model.head.pred_convs[0].weight.grad.abs().sum() > 0
     assert model.neck.lateral_convs[3][0].weight.grad.abs().sum() > 0
 
 
@@ -80,7 +80,7 @@ def test_loss_resizes_prediction_to_larger_gt():
     losses = model.loss(
         torch.randn(1, 3, 32, 48), samples(1, (64, 96), (32, 48))
     )
-    assert torch.isfinite(losses['loss_l1'])
+    assert torch.isfinite(losses['loss_depth_l1'])
 
 
 class _NamedLoss(nn.Module):
@@ -106,9 +106,15 @@ def test_loss_list_names_and_sum():
         losses = model.loss(
             torch.randn(1, 3, 32, 32), samples(1, (32, 32), (32, 32))
         )
-    assert list(losses) == ['loss_0_l1', 'loss_1_l1', 'loss_named']
-    torch.testing.assert_close(losses['loss_1_l1'], 2 * losses['loss_0_l1'])
-    assert float(losses['loss_named']) == 3.0
+    assert list(losses) == [
+        'loss_depth_0_l1',
+        'loss_depth_1_l1',
+        'loss_depth_named',
+    ]
+    torch.testing.assert_close(
+        losses['loss_depth_1_l1'], 2 * losses['loss_depth_0_l1']
+    )
+    assert float(losses['loss_depth_named']) == 3.0
     with pytest.raises(ValueError, match='duplicate'):
         small_model(
             loss_decode=[
@@ -122,8 +128,8 @@ def test_loss_list_names_and_sum():
 def test_predict_clamp_and_gt_size():
     model = small_model(test_cfg=dict(clamp=(0, 10))).eval()
     with torch.no_grad():
-        model.decoder.head[1].bias.fill_(100.0)
-        model.decoder.head[1].weight.zero_()
+        model.head.pred_convs[0].bias.fill_(100.0)
+        model.head.pred_convs[0].weight.zero_()
         out = model.predict(
             torch.randn(2, 3, 32, 40), samples(2, (64, 80), (32, 40))
         )
@@ -155,3 +161,46 @@ def test_preprocessor_gives_bgr_minus_release_mean():
 def test_forward_depth_rejects_bad_input():
     with pytest.raises(ValueError, match='CLIFFNet'):
         small_model().forward_depth(torch.randn(3, 32, 32))
+
+
+def test_checkpoint_of_the_self_contained_layout_loads_and_matches(
+    replay_legacy,
+):
+    """The state dict of CLIFFNet before it composed a head (prediction
+    head in ``decoder.head``, the HEG encoder in ``loss_decode``) loads
+    strictly and gives the recorded output, losses (now under
+    ``loss_depth_*``) and prediction exactly."""
+    model = MODELS.build(
+        dict(
+            type='CLIFFNet',
+            backbone=dict(
+                type='LightConvEncoder', in_channels=3, channels=(4, 8, 8, 16)
+            ),
+            neck=dict(type='FPN', in_channels=(4, 8, 8, 16), out_channels=8),
+            decoder=dict(
+                type='CLIFFDecoder', in_channels=8, channels=8, head_channels=8
+            ),
+            loss_decode=[
+                dict(type='L1Loss'),
+                dict(type='HierarchicalEmbeddingLoss', warmup_iters=0),
+            ],
+            data_preprocessor=dict(
+                type='DenseDataPreprocessor',
+                mean=[102.98, 115.95, 122.77],
+                std=[1.0] * 3,
+                bgr_to_rgb=True,
+            ),
+        )
+    )
+    ref, tensor, losses, preds = replay_legacy(model, 'cliffnet_tiny.pth')
+    assert torch.equal(tensor, ref['tensor'])
+    renamed = dict(loss_0_l1='loss_depth_0_l1', loss_heg='loss_depth_heg')
+    assert list(losses) == [renamed[k] for k in ref['losses']]
+    for old, new in renamed.items():
+        assert torch.equal(losses[new], ref['losses'][old])
+    assert torch.equal(preds['pred_depth'], ref['preds']['pred_depth'])
+    heg = model.head.loss_decode[1]
+    assert torch.equal(
+        heg.encoder.layers.conv1_1[0].weight,
+        ref['state_dict']['loss_decode.1.encoder.layers.conv1_1.0.weight'],
+    )

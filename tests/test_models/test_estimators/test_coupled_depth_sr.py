@@ -1,180 +1,246 @@
-"""CoupledDepthSR (v1): branch inputs, loss coupling in metres, both
-outputs at test time (whole and tiled)."""
+"""CoupledDepthSR (v1): branch normalisation, losses in metres and their
+keys, both outputs at test time (whole and tiled), checkpoints of the
+layout with two whole estimators."""
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.structures import PixelData
 
-from mmdepthsr.models.estimators import BaseGuidedSREstimator
-from mmdepthsr.models.estimators.base import BaseDenseEstimator
-from mmdepthsr.models.losses import L1Loss
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
 
-
-@MODELS.register_module(force=True)
-class _ToySR(BaseGuidedSREstimator):
-    """Nearest upsampling of the LR depth plus a learned constant times the
-    mean of the (normalised) image."""
-
-    def __init__(self, scale_factor, **kwargs):
-        super().__init__(scale_factor=scale_factor, **kwargs)
-        self.gain = nn.Parameter(torch.tensor(0.5))
-        self.seen = None
-
-    def forward_sr(self, img, lr_depth):
-        self.seen = img
-        up = nn.functional.interpolate(
-            lr_depth, scale_factor=self.scale_factor
-        )
-        return up + self.gain * img.mean(1, keepdim=True) * 0
+CLIFF_MEAN = [102.98, 115.95, 122.77]
 
 
-@MODELS.register_module(force=True)
-class _ToyMDE(BaseDenseEstimator):
-    """A constant depth map (learned), with an L1 loss_decode."""
-
-    def __init__(self, data_preprocessor=None):
-        super().__init__(data_preprocessor=data_preprocessor)
-        self.value = nn.Parameter(torch.tensor(0.25))
-        self.loss_decode = nn.ModuleList([L1Loss()])
-        self.loss_names = ['loss_l1']
-        self.seen = None
-
-    def forward_depth(self, img):
-        self.seen = img
-        return self.value.expand(img.shape[0], 1, *img.shape[-2:])
-
-    def loss(self, inputs, data_samples):
-        raise NotImplementedError
-
-    def predict(self, inputs, data_samples=None):
-        raise NotImplementedError
-
-    def _forward(self, inputs, data_samples=None):
-        return self.forward_depth(inputs)
+def _cfg(**kwargs):
+    cfg = dict(
+        type='CoupledDepthSR',
+        scale_factor=2,
+        sr_decoder=dict(
+            type='PMBADecoder', channels=4, shallow_channels=8, num_af_blocks=1
+        ),
+        backbone=dict(
+            type='LightConvEncoder', in_channels=3, channels=(4, 4, 4, 4)
+        ),
+        neck=dict(type='FPN', in_channels=(4, 4, 4, 4), out_channels=4),
+        depth_decoder=dict(
+            type='CLIFFDecoder', in_channels=4, channels=4, head_channels=4
+        ),
+        branch_norm=dict(
+            sr=dict(mean=[0.0] * 3, std=[255.0] * 3),
+            depth=dict(mean=CLIFF_MEAN, std=[1.0] * 3, bgr_to_rgb=True),
+        ),
+    )
+    cfg.update(kwargs)
+    return cfg
 
 
 def _model(**kwargs):
-    return MODELS.build(
-        dict(
-            type='CoupledDepthSR',
-            scale_factor=2,
-            sr_model=dict(
-                type='_ToySR',
-                scale_factor=2,
-                data_preprocessor=dict(
-                    type='DenseDataPreprocessor',
-                    mean=[0.0] * 3,
-                    std=[255.0] * 3,
-                ),
-            ),
-            mde_model=dict(
-                type='_ToyMDE',
-                data_preprocessor=dict(
-                    type='DenseDataPreprocessor',
-                    mean=[10.0, 20.0, 30.0],
-                    std=[1.0] * 3,
-                    bgr_to_rgb=True,
-                ),
-            ),
-            **kwargs,
-        )
-    )
+    torch.manual_seed(0)
+    model = MODELS.build(_cfg(**kwargs))
+    model.init_weights()
+    return model
 
 
-def _batch(model, norm_max=4.0):
-    img = torch.arange(3 * 4 * 4, dtype=torch.uint8).view(3, 4, 4)
-    gt = torch.full((1, 4, 4), 2.0)
-    sample = DenseDataSample(
-        metainfo=dict(
-            img_shape=(4, 4),
-            ori_shape=(4, 4),
-            scale_factor=2,
-            depth_norm_min=0.0,
-            depth_norm_max=norm_max,
-            img_path='toy.png',
-        )
-    )
-    sample.gt_depth = PixelData(data=gt)
-    # LR in normalised units: 1.5 m / 4 m
-    sample.lr_depth = PixelData(data=torch.full((1, 2, 2), 1.5 / norm_max))
-    return model.data_preprocessor(
-        dict(inputs=[img], data_samples=[sample]), True
-    )
-
-
-def test_branch_inputs_and_losses():
-    model = _model(loss_weights=dict(cons=0.5))
-    data = _batch(model)
-    losses = model(**data, mode='loss')
-    raw = data['inputs']
-    # each branch normalises the raw image as its own preprocessor says
-    torch.testing.assert_close(model.sr_model.seen, raw / 255)
-    mean = torch.tensor([10.0, 20.0, 30.0]).view(1, 3, 1, 1)
-    torch.testing.assert_close(model.mde_model.seen, raw[:, [2, 1, 0]] - mean)
-    # metres: SR = 1.5 m, MDE = 0.25 * 4 = 1 m, GT = 2 m
-    assert set(losses) == {'loss_sr', 'loss_mde_l1', 'loss_consistency'}
-    assert losses['loss_sr'].item() == pytest.approx(0.5)
-    assert losses['loss_mde_l1'].item() == pytest.approx(1.0)
-    assert losses['loss_consistency'].item() == pytest.approx(0.5 * 0.5)
-    sum(losses.values()).backward()
-    # consistency pulls the MDE value up: d/dv of |1.5 - 4v| * 0.5 * 4
-    # plus the estimation term |2 - 4v| -> -4 - 2 = -6
-    assert float(model.mde_model.value.grad) == pytest.approx(-6.0)
-
-
-def test_branch_inputs_equal_reference_normalisation():
-    """Each branch sees the raw batch normalised as before the preprocessor
-    had ``normalize`` (channel swap, then ``(x - mean) / std``)."""
-    model = _model()
+def _batch(model, norm_max=4.0, num=1, width=16):
     gen = torch.Generator().manual_seed(0)
-    raw = torch.randint(0, 256, (2, 3, 4, 4), generator=gen).float()
-    model.forward_test(raw, torch.rand(2, 1, 2, 2, generator=gen))
-    for branch in (model.sr_model, model.mde_model):
-        pre = branch.data_preprocessor
-        img = raw[:, [2, 1, 0]] if pre.bgr_to_rgb else raw
-        assert torch.equal(branch.seen, (img - pre.mean) / pre.std)
+    imgs, samples = [], []
+    for _ in range(num):
+        imgs.append(
+            torch.randint(0, 256, (3, 16, width), generator=gen).to(
+                torch.uint8
+            )
+        )
+        sample = DenseDataSample(
+            metainfo=dict(
+                img_shape=(16, width),
+                ori_shape=(16, width),
+                scale_factor=2,
+                depth_norm_min=0.0,
+                depth_norm_max=norm_max,
+                img_path='toy.png',
+            )
+        )
+        gt = 1.0 + 2.0 * torch.rand(1, 16, width, generator=gen)
+        gt[:, :2] = 0.0  # invalid rows
+        sample.gt_depth = PixelData(data=gt)
+        sample.lr_depth = PixelData(
+            data=torch.rand(1, 8, width // 2, generator=gen)
+        )
+        samples.append(sample)
+    return model.data_preprocessor(
+        dict(inputs=imgs, data_samples=samples), True
+    )
+
+
+def _branch_inputs(model, inputs, lr):
+    seen = {}
+    model.decoders['sr'].register_forward_hook(
+        lambda m, args, out: seen.__setitem__('sr', args[0])
+    )
+    model.backbone.register_forward_hook(
+        lambda m, args, out: seen.__setitem__('depth', args[0])
+    )
+    model.forward_test(inputs, lr)
+    return seen
+
+
+@pytest.mark.parametrize('outer_norm', [False, True])
+def test_each_branch_reads_its_own_normalisation(outer_norm):
+    """PMBANet's RGB / 255 and CLIFFNet's BGR minus the Caffe mean, whether
+    the data preprocessor normalises or not."""
+    pre = dict(type='DenseDataPreprocessor')
+    if outer_norm:
+        pre.update(mean=[120.0, 110.0, 100.0], std=[60.0, 50.0, 40.0])
+    model = _model(data_preprocessor=pre).eval()
+    data = _batch(model)
+    raw = torch.stack([s for s in data['inputs']])
+    if outer_norm:
+        raw = model.data_preprocessor.denormalize(raw)
+    lr = model.extract_lr_depth(data['inputs'], data['data_samples'])
+    with torch.no_grad():
+        seen = _branch_inputs(model, data['inputs'], lr)
+    mean = torch.tensor(CLIFF_MEAN).view(1, 3, 1, 1)
+    expected = dict(sr=raw / 255, depth=raw[:, [2, 1, 0]] - mean)
+    for task in ('sr', 'depth'):
+        if outer_norm:
+            torch.testing.assert_close(seen[task], expected[task])
+        else:
+            assert torch.equal(seen[task], expected[task])
+
+
+def test_losses_in_metres_and_their_keys():
+    model = _model(loss_weights=dict(rec=2.0, est=0.5, cons=0.25)).eval()
+    data = _batch(model, norm_max=4.0)
+    with torch.no_grad():
+        losses = model(**data, mode='loss')
+        lr = model.extract_lr_depth(data['inputs'], data['data_samples'])
+        outs = model.forward_test(data['inputs'], lr)
+    assert list(losses) == [
+        'loss_sr',
+        'loss_depth_l1',
+        'loss_depth_consistency',
+    ]
+    sr, mde = 4.0 * outs['sr'], 4.0 * outs['depth']  # metres
+    gt = data['data_samples'][0].gt_depth.data[None]
+    valid = gt > 0
+    torch.testing.assert_close(
+        losses['loss_sr'], 2.0 * (sr - gt).abs()[valid].mean()
+    )
+    torch.testing.assert_close(
+        losses['loss_depth_l1'], 0.5 * (mde - gt).abs()[valid].mean()
+    )
+    torch.testing.assert_close(
+        losses['loss_depth_consistency'], 0.25 * (sr - mde).abs().mean()
+    )
+
+
+def test_gradients_reach_both_branches():
+    model = _model().train()
+    losses = model(**_batch(model, num=2), mode='loss')
+    sum(losses.values()).backward()
+    assert model.heads['sr'].pred_convs[0].weight.grad.abs().sum() > 0
+    assert model.decoders['sr'].depth_stem[0][0].weight.grad.abs().sum() > 0
+    assert model.heads['depth'].pred_convs[0].weight.grad.abs().sum() > 0
+    assert model.backbone.stages[0][0][0].weight.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize(
     'test_cfg',
     [
         dict(mode='whole'),
-        dict(mode='slide', patch_size=(2, 2), normalize='max'),
+        dict(mode='slide', patch_size=(16, 16), normalize='max'),
     ],
 )
 def test_predict_writes_both(test_cfg):
     model = _model(test_cfg=test_cfg).eval()
-    data = _batch(model)
+    data = _batch(model, norm_max=4.0, width=32)
     with torch.no_grad():
         (result,) = model(**data, mode='predict')
-    torch.testing.assert_close(
-        result.pred_sr_depth.data, torch.full((1, 4, 4), 1.5)
-    )
-    # the MDE output is in the normalised units of its input
-    expected = 0.25 * (4.0 if test_cfg['mode'] == 'whole' else 1.5)
-    torch.testing.assert_close(
-        result.pred_depth.data, torch.full((1, 4, 4), expected)
-    )
+        if test_cfg['mode'] == 'whole':
+            lr = model.extract_lr_depth(data['inputs'], data['data_samples'])
+            outs = model.forward_test(data['inputs'], lr)
+            expected = {k: 4.0 * v[0] for k, v in outs.items()}
+        else:  # two tiles, each normalised by its LR maximum
+            lr = 4.0 * data['data_samples'][0].lr_depth.data[None]
+            tiles = {'sr': [], 'depth': []}
+            for i in (0, 8):
+                tile = lr[..., i : i + 8]
+                peak = tile.amax()
+                img = data['inputs'][..., 2 * i : 2 * i + 16]
+                for key, value in model.forward_test(img, tile / peak).items():
+                    tiles[key].append(value * peak)
+            expected = {k: torch.cat(v, dim=-1)[0] for k, v in tiles.items()}
+    torch.testing.assert_close(result.pred_sr_depth.data, expected['sr'])
+    torch.testing.assert_close(result.pred_depth.data, expected['depth'])
 
 
 def test_errors():
-    with pytest.raises(ValueError, match='must not normalise'):
-        _model(
-            data_preprocessor=dict(
-                type='DenseDataPreprocessor', mean=[0.0] * 3, std=[1.0] * 3
-            )
-        )
     with pytest.raises(KeyError, match='unknown loss_weights'):
-        _model(loss_weights=dict(sr=1.0))
+        MODELS.build(_cfg(loss_weights=dict(sr=1.0)))
     with pytest.raises(ValueError, match='scale_factor'):
-        MODELS.build(
-            dict(
-                type='CoupledDepthSR',
-                scale_factor=4,
-                sr_model=dict(type='_ToySR', scale_factor=2),
-                mde_model=dict(type='_ToyMDE'),
-            )
+        MODELS.build(_cfg(sr_decoder=dict(type='PMBADecoder', scale_factor=4)))
+    with pytest.raises(ValueError, match='in loss_weights'):
+        MODELS.build(_cfg(depth_head=dict(type='CLIFFHead', loss_weight=2)))
+    with pytest.raises(KeyError, match='unknown branches'):
+        MODELS.build(_cfg(branch_norm=dict(mde=dict(mean=[0] * 3))))
+    with pytest.raises(KeyError, match='mean and std'):
+        MODELS.build(_cfg(branch_norm=dict(sr=dict(mean=[0] * 3))))
+    with pytest.raises(ValueError, match='head of task'):
+        MODELS.build(_cfg(sr_head=dict(type='DepthHead')))
+
+
+def test_checkpoint_with_two_estimators_loads_and_matches(replay_legacy):
+    """The state dict of v1 as two whole estimators (``sr_model.*``:
+    PMBANet, ``mde_model.*``: CLIFFNet with the HEG loss) loads strictly
+    into the composition and gives the recorded outputs, losses (under
+    their new keys) and predictions exactly."""
+    model = MODELS.build(
+        _cfg(
+            sr_decoder=dict(
+                type='PMBADecoder',
+                channels=8,
+                shallow_channels=16,
+                num_af_blocks=2,
+            ),
+            backbone=dict(
+                type='LightConvEncoder', in_channels=3, channels=(4, 8, 8, 16)
+            ),
+            neck=dict(type='FPN', in_channels=(4, 8, 8, 16), out_channels=8),
+            depth_decoder=dict(
+                type='CLIFFDecoder', in_channels=8, channels=8, head_channels=8
+            ),
+            depth_head=dict(
+                type='CLIFFHead',
+                loss_decode=[
+                    dict(type='L1Loss'),
+                    dict(type='HierarchicalEmbeddingLoss', warmup_iters=0),
+                ],
+            ),
+            loss_weights=dict(rec=1.0, est=0.5, cons=0.1),
         )
+    )
+    ref, tensor, losses, preds = replay_legacy(
+        model, 'coupled_depth_sr_v1_tiny.pth'
+    )
+    assert torch.equal(tensor, ref['tensor'])
+    renamed = dict(
+        loss_sr='loss_sr',
+        loss_mde_0_l1='loss_depth_0_l1',
+        loss_mde_heg='loss_depth_heg',
+        loss_consistency='loss_depth_consistency',
+    )
+    assert list(losses) == [renamed[k] for k in ref['losses']]
+    for old, new in renamed.items():
+        assert torch.equal(losses[new], ref['losses'][old])
+    for key in ('pred_sr_depth', 'pred_depth'):
+        assert torch.equal(preds[key], ref['preds'][key])
+    state = ref['state_dict']
+    assert torch.equal(
+        model.heads['sr'].pred_convs[0].weight,
+        state['sr_model.out_conv.weight'],
+    )
+    assert torch.equal(
+        model.decoders['depth'].head_conv[0].weight,
+        state['mde_model.decoder.head.0.0.weight'],
+    )

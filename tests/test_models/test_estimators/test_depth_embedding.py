@@ -42,12 +42,14 @@ def test_autoencoder_loss_ignores_image_and_holes():
     depth = torch.stack([s.gt_depth.data for s in samples])
     losses = model(torch.rand(2, 3, 12, 16), samples, mode='loss')
     other = model(torch.zeros(2, 3, 12, 16), samples, mode='loss')
-    assert losses['loss_rec'].item() == pytest.approx(other['loss_rec'].item())
+    assert losses['loss_depth_rec'].item() == pytest.approx(
+        other['loss_depth_rec'].item()
+    )
     recon = model.reconstruct(depth)
     valid = depth > 0
     expected = (recon - depth).abs()[valid].mean()
-    assert losses['loss_rec'].item() == pytest.approx(expected.item())
-    losses['loss_rec'].backward()
+    assert losses['loss_depth_rec'].item() == pytest.approx(expected.item())
+    losses['loss_depth_rec'].backward()
     assert model.encoder.layers.conv1_1[0].weight.grad.abs().sum() > 0
     assert model.decoder.out_conv.weight.grad.abs().sum() > 0
 
@@ -92,8 +94,8 @@ def test_classifier_loss_value_and_labels():
     feats = model.encoder(depth)[-1].mean(dim=(2, 3))
     assert torch.allclose(logits, model.fc(feats), atol=1e-6)
     expected = torch.nn.functional.cross_entropy(logits, torch.tensor([1, 2]))
-    assert losses['loss_cls'].item() == pytest.approx(expected.item())
-    losses['loss_cls'].backward()
+    assert losses['loss_depth_scene'].item() == pytest.approx(expected.item())
+    losses['loss_depth_scene'].backward()
     assert model.fc.weight.grad.abs().sum() > 0
 
 
@@ -131,5 +133,5 @@ def test_classifier_config_steps():
         True,
     )
     losses = model(**data, mode='loss')
-    assert torch.isfinite(losses['loss_cls'])
-    losses['loss_cls'].backward()
+    assert torch.isfinite(losses['loss_depth_scene'])
+    losses['loss_depth_scene'].backward()

@@ -65,8 +65,8 @@ def test_parameter_counts_of_the_release(scale, guided, number):
     model = PMBANet(scale_factor=scale, guided=guided)
     assert expected_params(scale, guided) == number
     assert _count(model) == number
-    assert model.num_stages == (2 if scale == 16 else 3)
-    assert (model.color_stem is not None) == guided
+    assert model.decoder.num_stages == (2 if scale == 16 else 3)
+    assert (model.decoder.color_stem is not None) == guided
 
 
 def test_unsupported_scale_factor():
@@ -87,13 +87,15 @@ def test_output_size(scale, guided):
 
 def test_stage_channels():
     model = PMBANet(scale_factor=2, num_stages=4, num_af_blocks=2, **SMALL)
-    assert [s.af_blocks[0].reduce[0].in_channels for s in model.stages] == [
+    assert [
+        s.af_blocks[0].reduce[0].in_channels for s in model.decoder.stages
+    ] == [
         8,
         16,
         24,
         32,
     ]
-    assert len(model.downs) == 3
+    assert len(model.decoder.downs) == 3
 
 
 def test_input_errors():
@@ -118,8 +120,8 @@ def test_gradients_reach_every_parameter():
     for name, p in model.named_parameters():
         assert p.grad is not None, name
         assert torch.isfinite(p.grad).all(), name
-    assert model.color_stem[0][0].weight.grad.abs().sum() > 0
-    assert model.depth_stem[0][0].weight.grad.abs().sum() > 0
+    assert model.decoder.color_stem[0][0].weight.grad.abs().sum() > 0
+    assert model.decoder.depth_stem[0][0].weight.grad.abs().sum() > 0
     assert img.grad.abs().sum() > 0
 
     depth_only = PMBANet(scale_factor=4, guided=False, **SMALL)
@@ -132,7 +134,7 @@ def test_color_only_in_the_chosen_stages():
     torch.manual_seed(0)
     model = PMBANet(scale_factor=2, color_stages=(1,), **SMALL)
     seen = []
-    for i, stage in enumerate(model.stages):
+    for i, stage in enumerate(model.decoder.stages):
         stage.register_forward_hook(
             lambda m, args, out, i=i: seen.append((i, args[1] is not None))
         )
@@ -145,11 +147,11 @@ def test_default_init_is_kaiming_normal_with_zero_bias():
     torch.manual_seed(0)
     model = PMBANet(scale_factor=2)
     model.init_weights()
-    conv = model.stages[0].multi_scale.fuse[0]  # 320 * 9 inputs
+    conv = model.decoder.stages[0].multi_scale.fuse[0]  # 320 * 9 inputs
     assert conv.bias.abs().max() == 0
     std = (2.0 / (320 * 9)) ** 0.5
     assert conv.weight.std().item() == pytest.approx(std, rel=0.05)
-    assert model.stages[0].multi_scale.fuse[1].weight.item() == 0.25
+    assert model.decoder.stages[0].multi_scale.fuse[1].weight.item() == 0.25
 
 
 def _sample(lr, gt=None, **meta):
@@ -171,7 +173,7 @@ def test_loss_is_l1_of_the_denormalised_output():
     ref = (model.forward_sr(img, lr[None]) * 5.0 - gt[None]).abs().mean()
     torch.testing.assert_close(loss, ref)
     loss.backward()
-    assert model.out_conv.weight.grad.abs().sum() > 0
+    assert model.head.pred_convs[0].weight.grad.abs().sum() > 0
 
 
 def test_slide_inference_normalises_each_tile():
@@ -201,4 +203,43 @@ def test_slide_inference_normalises_each_tile():
 def test_build_from_registry():
     model = MODELS.build(dict(type='PMBANet', scale_factor=8, **SMALL))
     assert isinstance(model, PMBANet)
-    assert model.lr_divisor == 4
+    assert model.decoder.lr_divisor == 4
+
+
+def test_default_init_of_the_output_conv():
+    torch.manual_seed(0)
+    model = PMBANet(scale_factor=2)
+    model.init_weights()
+    conv = model.head.pred_convs[0]  # conv3x3(64 -> 1), 576 inputs
+    assert conv.bias.abs().max() == 0
+    # Kaiming-normal std sqrt(2 / 576) = 0.059; PyTorch's default would
+    # give 1 / sqrt(3 * 576) = 0.024
+    assert conv.weight.std().item() == pytest.approx(0.059, rel=0.25)
+
+
+def test_checkpoint_of_the_self_contained_layout_loads_and_matches(
+    replay_legacy,
+):
+    """The state dict of PMBANet before it composed a decoder and a head
+    (``out_conv``, ``stages``, ... at the top) loads strictly and gives the
+    recorded output, loss and prediction exactly."""
+    model = MODELS.build(
+        dict(
+            type='PMBANet',
+            scale_factor=2,
+            mid_channels=8,
+            shallow_channels=16,
+            num_af_blocks=2,
+            data_preprocessor=dict(
+                type='DenseDataPreprocessor', mean=[0.0] * 3, std=[255.0] * 3
+            ),
+        )
+    )
+    ref, tensor, losses, preds = replay_legacy(model, 'pmbanet_tiny.pth')
+    assert torch.equal(tensor, ref['tensor'])
+    assert list(losses) == ['loss_sr'] == list(ref['losses'])
+    assert torch.equal(losses['loss_sr'], ref['losses']['loss_sr'])
+    assert torch.equal(preds['pred_sr_depth'], ref['preds']['pred_sr_depth'])
+    assert torch.equal(
+        model.head.pred_convs[0].weight, ref['state_dict']['out_conv.weight']
+    )
