@@ -32,7 +32,25 @@ Data flow for an ``(N, 3, H, W)`` image and, for guided depth SR, an ``(N,
 
 Losses: the union of the heads' ``loss_<task>[_s<k>]``; with a
 ``balancer`` (``BALANCERS``), :meth:`parse_losses` combines the per-task
-sums with the balancer's weights (logged as ``weight_<task>``).
+sums with the balancer's weights (logged as ``weight_<task>``). A balancer
+that needs more than the losses gets it from the estimator; the optional
+``shared`` key of the balancer config says what (see
+:meth:`MultiTaskEncoderDecoder.balancer_shared_params` and
+:attr:`MultiTaskEncoderDecoder.balancer_shared`):
+
+* ``needs='params'`` (GradNorm): the parameters of the last shared layer,
+  named by module path prefixes, e.g. ``shared='neck.fusions.3'``. Default:
+  the last parameterised child of the neck (of the backbone without a
+  neck), followed into ``ModuleList`` / ``ModuleDict`` containers, so the
+  coarsest level of a per-level neck (``neck.fusions.3``) or the last stage
+  of a backbone (``backbone.stages.3``, ``backbone.layer4``).
+* ``needs='features'`` (MGDA-UB): the shared representation of the current
+  forward pass, named by feature source (``'neck'``, ``'backbone'``,
+  ``'lr_encoder'``). Default: the source every decoder reads, or the
+  encoders' maps (``'backbone'`` and ``'lr_encoder'``) when the tasks read
+  different sources. :meth:`loss` keeps these maps and :meth:`parse_losses`
+  hands them to the balancer and drops them, so no graph outlives its
+  training step.
 
 Prediction: whole-image or tiled (``test_cfg``, as
 :class:`BaseGuidedSREstimator`; outputs of heads with ``output_kind =
@@ -43,15 +61,26 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from torch import nn
 
-from mmdepthsr.registry import MODELS
+from mmdepthsr.registry import BALANCERS, MODELS
 
+from ..balancers.utils import parse_balanced_losses
 from ..heads import BaseDenseHead
 from .base import SampleList
 from .base_sr import BaseGuidedSREstimator
 
 DECODER_INPUTS = ('neck', 'backbone', 'lr_encoder')
+
+#: Top-level modules that belong to one task (or to the balancer).
+TASK_SPECIFIC = ('decoders', 'heads', 'interactions', 'balancer')
+
+
+def _under(key: str, prefix: str) -> bool:
+    """Whether the parameter name ``key`` lies under the module path
+    ``prefix``."""
+    return key == prefix or key.startswith(prefix + '.')
 
 
 def _channels_of(module: nn.Module, what: str, owner: str) -> Tuple[int, ...]:
@@ -93,8 +122,13 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             indices; default all) and ``name`` (module name; default
             ``'<target>_from_<guide>'``). ``channels`` and
             ``guide_channels`` are filled with the decoders' stage widths.
-        balancer (dict, optional): Loss balancer config (``BALANCERS``);
-            None sums the losses.
+        balancer (dict, optional): Loss balancer config (``BALANCERS``),
+            built with ``tasks`` = the heads' tasks. An optional key
+            ``shared`` names what a balancer with ``needs`` gets: module
+            path prefixes of the last shared layer (``'params'``, e.g.
+            ``'neck.fusions.3'``) or feature sources (``'features'``, e.g.
+            ``'neck'``); see the module docstring for the defaults. None
+            sums the losses.
         scale_factor (int, optional): The SR factor; required with an LR
             encoder or an ``'sr'`` head; None for a model without LR input.
         lr_upsample_mode (str): Interpolation of the LR depth to the input
@@ -211,12 +245,27 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             interactions or []
         )
         self.balancer = None
+        #: What the balancer gets as ``shared``: module path prefixes
+        #: (``needs='params'``) or feature sources (``needs='features'``);
+        #: empty for a balancer that needs only the losses.
+        self.balancer_shared: Tuple[str, ...] = ()
+        # The shared maps of the last training forward pass, kept by
+        # :meth:`loss` for :meth:`parse_losses` (``needs='features'``).
+        self._balancer_features: Optional[List[torch.Tensor]] = None
         if balancer is not None:
-            from mmdepthsr.registry import BALANCERS
-
+            balancer = dict(balancer)
+            shared = balancer.pop('shared', None)
             self.balancer = BALANCERS.build(
                 dict(balancer, tasks=tuple(self.heads))
             )
+            self.balancer_shared = self._balancer_shared(shared)
+            if self.balancer_shared:
+                print_log(
+                    f'{name}: balancer {type(self.balancer).__name__} gets '
+                    f'the shared {self.balancer.needs} of '
+                    f'{list(self.balancer_shared)}',
+                    logger='current',
+                )
 
     # ------------------------------------------------------------------
     # construction helpers
@@ -306,6 +355,106 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             )
             specs.append((unit_name, target, guide, stages))
         return modules, specs
+
+    def _balancer_shared(self, shared) -> Tuple[str, ...]:
+        """Check the ``shared`` key of the balancer config, or choose the
+        default (see the module docstring)."""
+        name = type(self).__name__
+        needs = self.balancer.needs
+        what = type(self.balancer).__name__
+        if isinstance(shared, str):
+            shared = (shared,)
+        if needs is None:
+            if shared is not None:
+                raise ValueError(
+                    f'{name}: balancer {what} uses only the losses; remove '
+                    f'`shared` {tuple(shared)} from its config.'
+                )
+            return ()
+        if needs == 'params':
+            if shared is None:
+                return (self._last_shared_layer(),)
+            params = [key for key, _ in self.named_parameters()]
+            for prefix in shared:
+                if prefix.split('.')[0] in TASK_SPECIFIC:
+                    raise ValueError(
+                        f'{name}: balancer.shared = {prefix!r} is part of a '
+                        'task-specific module; name a layer of the '
+                        'backbone, LR encoder or neck.'
+                    )
+                if not any(_under(key, prefix) for key in params):
+                    raise ValueError(
+                        f'{name}: balancer.shared = {prefix!r} names no '
+                        f'parameter of the model; expected a module path '
+                        f'such as {self._last_shared_layer()!r}.'
+                    )
+            return tuple(shared)
+        if needs == 'features':
+            read = set(self.decoder_inputs.values())
+            built = [s for s in DECODER_INPUTS if self._has_source(s)]
+            if shared is None:
+                if len(read) == 1:
+                    return tuple(read)
+                encoders = ('backbone', 'lr_encoder')
+                return tuple(s for s in encoders if s in built)
+            for source in shared:
+                if source not in built:
+                    raise ValueError(
+                        f'{name}: balancer.shared = {source!r} is not a '
+                        f'feature source of the model; expected some of '
+                        f'{built}.'
+                    )
+            return tuple(shared)
+        raise ValueError(
+            f'{name}: balancer {what} needs {needs!r}, which the estimator '
+            "cannot provide (it provides 'params' and 'features')."
+        )
+
+    def _has_source(self, source: str) -> bool:
+        """Whether the feature source ``source`` is built."""
+        return source == 'backbone' or getattr(self, source, None) is not None
+
+    def _last_shared_layer(self) -> str:
+        """Module path of the default last shared layer: the neck's (else
+        the backbone's) last child with parameters, followed into
+        ``ModuleList`` / ``ModuleDict`` containers."""
+        path = 'neck' if self.neck is not None else 'backbone'
+        module = getattr(self, path)
+        while True:
+            children = [
+                (key, child)
+                for key, child in module.named_children()
+                if any(p.requires_grad for p in child.parameters())
+            ]
+            if not children:
+                break
+            key, module = children[-1]
+            path = f'{path}.{key}'
+            if not isinstance(module, (nn.ModuleList, nn.ModuleDict)):
+                break
+        if not any(p.requires_grad for p in module.parameters()):
+            raise ValueError(
+                f'{type(self).__name__}: {path!r} has no trainable '
+                f'parameter for balancer {type(self.balancer).__name__}; '
+                'name the last shared layer with `shared` in the balancer '
+                'config.'
+            )
+        return path
+
+    def balancer_shared_params(self) -> List[nn.Parameter]:
+        """Parameters of the last shared layer (``balancer.needs ==
+        'params'``).
+
+        Returns:
+            list[Parameter]: The trainable parameters under the module path
+            prefixes :attr:`balancer_shared`, in registration order.
+        """
+        return [
+            param
+            for key, param in self.named_parameters()
+            if param.requires_grad
+            and any(_under(key, prefix) for prefix in self.balancer_shared)
+        ]
 
     @property
     def tasks(self) -> Tuple[str, ...]:
@@ -450,6 +599,14 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             dict[str, list[Tensor]]: Per task, the head's predictions (raw
             units: normalised depth, logits, unnormalised normals).
         """
+        return self._forward_tasks(img, lr_depth)[0]
+
+    def _forward_tasks(
+        self, img: torch.Tensor, lr_depth: Optional[torch.Tensor]
+    ) -> Tuple[
+        Dict[str, List[torch.Tensor]], Dict[str, Tuple[torch.Tensor, ...]]
+    ]:
+        """:meth:`forward_tasks` that also returns the feature sources."""
         size = tuple(img.shape[-2:])
         if size[0] % self.size_divisor or size[1] % self.size_divisor:
             raise ValueError(
@@ -459,11 +616,13 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
                 f'{self.size_divisor}.'
             )
         up = self.upsample_lr(lr_depth, size)
-        feats = self.decode(self.extract_feat(img, up))
-        return {
+        sources = self.extract_feat(img, up)
+        feats = self.decode(sources)
+        preds = {
             task: head(feats[task], lr_depth=up)
             for task, head in self.heads.items()
         }
+        return preds, sources
 
     def forward_sr(
         self, img: torch.Tensor, lr_depth: torch.Tensor
@@ -505,22 +664,61 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         Returns:
             dict[str, Tensor]: ``loss_<task>[_s<k>]`` of every head.
         """
-        preds = self.forward_tasks(
+        preds, sources = self._forward_tasks(
             inputs, self._lr_or_none(inputs, data_samples)
         )
+        if self.balancer is not None and self.balancer.needs == 'features':
+            # Replaces the maps of an earlier pass that were never parsed.
+            self._balancer_features = [
+                feat
+                for source in self.balancer_shared
+                for feat in sources[source]
+            ]
         losses = {}
         for task, head in self.heads.items():
             losses.update(head.loss_by_feat(preds[task], data_samples))
         return losses
 
-    def parse_losses(self, losses):
+    def parse_losses(
+        self, losses: Dict[str, torch.Tensor]
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Sum the losses (MMEngine's rule), or combine the per-task sums
-        with the balancer."""
+        with the balancer.
+
+        Called by ``train_step`` (also on the module wrapped by
+        ``MMDistributedDataParallel``) right after :meth:`loss`. A balancer
+        with ``needs='features'`` gets the shared maps that :meth:`loss`
+        kept, which are dropped here, so each output of :meth:`loss` can be
+        parsed once.
+
+        Args:
+            losses (dict[str, Tensor]): Output of :meth:`loss`.
+
+        Returns:
+            tuple[Tensor, dict[str, Tensor]]: The loss to back-propagate and
+            the log entries (with a balancer, ``loss_<task>`` and
+            ``weight_<task>`` among them).
+
+        Raises:
+            RuntimeError: If the balancer needs the shared features and no
+                :meth:`loss` call has kept them since the last parse.
+        """
         if self.balancer is None:
             return super().parse_losses(losses)
-        from ..balancers.utils import parse_balanced_losses
-
-        return parse_balanced_losses(losses, self.balancer)
+        shared = None
+        if self.balancer.needs == 'params':
+            shared = self.balancer_shared_params()
+        elif self.balancer.needs == 'features':
+            shared, self._balancer_features = self._balancer_features, None
+            if shared is None:
+                raise RuntimeError(
+                    f'{type(self).__name__}: balancer '
+                    f'{type(self.balancer).__name__} needs the shared maps '
+                    f'{self.balancer_shared} of the forward pass that '
+                    'computed these losses; call loss() once before each '
+                    'parse_losses().'
+                )
+        return parse_balanced_losses(losses, self.balancer, shared)
 
     def _denormalize_output(self, pred, data_samples: SampleList):
         return {
@@ -573,4 +771,4 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         )
 
 
-__all__ = ['DECODER_INPUTS', 'MultiTaskEncoderDecoder']
+__all__ = ['DECODER_INPUTS', 'TASK_SPECIFIC', 'MultiTaskEncoderDecoder']
