@@ -728,9 +728,21 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
 
     def inference(self, inputs: torch.Tensor, data_samples: SampleList):
         """Full-resolution outputs of every head in output units (see
-        :meth:`BaseGuidedSREstimator.inference`)."""
+        :meth:`BaseGuidedSREstimator.inference`).
+
+        Tiles normalised by their own LR statistics (``test_cfg.normalize``
+        set) are de-normalised per tile for the heads of ``output_kind =
+        'depth'``; the other heads' stitched outputs then go through their
+        :meth:`~BaseDenseHead.to_output_units`, as in whole-image mode.
+        """
         if self.needs_lr_depth:
-            return super().inference(inputs, data_samples)
+            outs = super().inference(inputs, data_samples)
+            if self.test_cfg['mode'] == 'slide' and self.test_cfg['normalize']:
+                for task in self.raw_output_keys:
+                    outs[task] = self.heads[task].to_output_units(
+                        outs[task], data_samples
+                    )
+            return outs
         if self.test_cfg['mode'] != 'whole':
             raise ValueError(
                 f'{type(self).__name__}: tiled inference needs an LR-depth '

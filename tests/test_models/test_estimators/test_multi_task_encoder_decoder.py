@@ -304,3 +304,38 @@ def test_checkpoints_of_the_earlier_joint_depth_sr_load_and_match(name, tri):
     assert losses.keys() == expected['losses'].keys()
     for key, value in expected['losses'].items():
         torch.testing.assert_close(losses[key], value, atol=1e-6, rtol=0)
+
+
+def test_tiled_inference_gives_every_head_its_output_units():
+    """One tile over the image with ``normalize='max'``: depth heads are
+    de-normalised per tile, the normal head's stitched output is made unit
+    length, and both equal whole-image inference."""
+    cfg = dict(
+        type='MultiTaskEncoderDecoder',
+        scale_factor=4,
+        backbone=dict(ENC, in_channels=3),
+        lr_encoder=dict(ENC, in_channels=1),
+        neck=dict(type='ConcatFusionNeck', out_channels=(4, 4, 8, 8)),
+        decoders=dict(sr=DEC, normal=DEC),
+        heads=dict(sr=dict(type='SRHead'), normal=dict(type='NormalHead')),
+        feature_strides=(2, 4, 8, 16),
+        size_divisor=16,
+    )
+    torch.manual_seed(0)
+    whole = MODELS.build(cfg).eval()
+    slide = MODELS.build(
+        dict(
+            cfg,
+            test_cfg=dict(mode='slide', patch_size=(32, 48), normalize='max'),
+        )
+    ).eval()
+    slide.load_state_dict(whole.state_dict())
+    img, samples = _samples()
+    for sample in samples:  # LR maxima equal the recorded statistics
+        sample.lr_depth.data[0, 0, 0] = 1.0
+    with torch.no_grad():
+        a, b = whole.inference(img, samples), slide.inference(img, samples)
+    norms = b['normal'].norm(dim=1)
+    torch.testing.assert_close(norms, torch.ones_like(norms))
+    for task in ('sr', 'normal'):
+        torch.testing.assert_close(a[task], b[task], atol=1e-5, rtol=1e-5)
