@@ -4,13 +4,13 @@ from .config_validation import (
     validate_config,
 )
 from .dump_predictions_hook import DumpPredictionsHook
+from .freezing import matches_prefix
 from .optim_wrappers import CPUAutocastOptimWrapper, configure_amp
 from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
 from .runner import DenseRunner
 from .staged_training_hook import (
     StagedOptimWrapperConstructor,
     StagedTrainingHook,
-    matches_prefix,
 )
 from .visualization_hook import DenseVisualizationHook
 
