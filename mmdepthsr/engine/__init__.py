@@ -1,3 +1,7 @@
+from .alternating_training_hook import (
+    AlternatingPhase,
+    AlternatingTrainingHook,
+)
 from .config_validation import (
     VALID_TOP_LEVEL_KEYS,
     ConfigValidationError,
@@ -15,6 +19,8 @@ from .staged_training_hook import (
 from .visualization_hook import DenseVisualizationHook
 
 __all__ = [
+    'AlternatingPhase',
+    'AlternatingTrainingHook',
     'ConfigValidationError',
     'VALID_TOP_LEVEL_KEYS',
     'validate_config',
