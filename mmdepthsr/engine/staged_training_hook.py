@@ -20,38 +20,26 @@ constructor leaves out parameters that are frozen when it runs (with a
 """
 
 import logging
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
-from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
+from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from mmdepthsr.registry import HOOKS, OPTIM_WRAPPER_CONSTRUCTORS
 
-__all__ = [
-    'StagedTrainingHook',
-    'StagedOptimWrapperConstructor',
-    'matches_prefix',
-]
+from .freezing import (
+    count_trainable,
+    frozen_modules,
+    matches_prefix,
+    missing_from_optimizer,
+    set_trainable,
+    unmatched_prefixes,
+    unwrap_model,
+)
 
-
-def matches_prefix(name: str, prefixes: Sequence[str]) -> bool:
-    """Whether a parameter / module name lies under one of the prefixes.
-
-    A prefix names a module path: ``'coarse_head'`` matches
-    ``'coarse_head'`` and ``'coarse_head.fc6.weight'`` but not
-    ``'coarse_head2.weight'``.
-
-    Args:
-        name (str): Dotted name, as given by ``named_parameters()``.
-        prefixes (Sequence[str]): Dotted module paths.
-
-    Returns:
-        bool: True if ``name`` equals a prefix or starts with ``prefix.``.
-    """
-    return any(name == p or name.startswith(p + '.') for p in prefixes)
+__all__ = ['StagedTrainingHook', 'StagedOptimWrapperConstructor']
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -97,11 +85,12 @@ class StagedTrainingHook(Hook):
       model must then have a ``stage`` attribute). None leaves the model's
       stage alone.
     * ``frozen`` (Sequence[str], optional): module paths (see
-      :func:`matches_prefix`) whose parameters get ``requires_grad=False``;
-      all other parameters get ``requires_grad=True``. The frozen modules
-      are put in eval mode before every iteration (the train loop calls
-      ``model.train()`` each iteration), so their BatchNorm statistics stay
-      fixed and their dropout is off. None leaves ``requires_grad`` to the
+      :func:`~mmdepthsr.engine.freezing.matches_prefix`) whose parameters
+      get ``requires_grad=False``; all other parameters get
+      ``requires_grad=True``. The frozen modules are put in eval mode
+      before every iteration (the train loop calls ``model.train()`` each
+      iteration), so their BatchNorm statistics stay fixed and their
+      dropout is off. None leaves ``requires_grad`` to the
       model (e.g. ``EigenCoarseFine.set_stage`` freezes its own parts).
 
     The stage is computed from ``runner.iter`` at ``before_train`` and at
@@ -167,6 +156,7 @@ class StagedTrainingHook(Hook):
                 f'increase strictly, got {begins}.'
             )
         self._applied: Optional[int] = None
+        self._eval_modules: List[nn.Module] = []
 
     def stage_index(self, iteration: int) -> int:
         """Index of the stage that iteration ``iteration`` belongs to."""
@@ -175,10 +165,6 @@ class StagedTrainingHook(Hook):
             if stage['begin'] <= iteration:
                 index = i
         return index
-
-    @staticmethod
-    def _unwrap(model: nn.Module) -> nn.Module:
-        return model.module if is_model_wrapper(model) else model
 
     def _set_model_stage(self, model: nn.Module, name: str) -> None:
         if callable(getattr(model, 'set_stage', None)):
@@ -199,59 +185,33 @@ class StagedTrainingHook(Hook):
             self._set_model_stage(model, stage['model_stage'])
         frozen = stage['frozen']
         if frozen is None:
+            self._eval_modules = []
             return
-        for name, param in model.named_parameters():
-            trainable = not matches_prefix(name, frozen)
-            param.requires_grad_(trainable)
-            if not trainable:
-                param.grad = None
-        self._freeze_modes(model, index)
+        names = {n for n, _ in model.named_parameters()}
+        frozen_names = {n for n in names if matches_prefix(n, frozen)}
+        set_trainable(model, names - frozen_names)
+        self._eval_modules = frozen_modules(model, frozen_names)
+        self._freeze_modes()
 
-    def _freeze_modes(self, model: nn.Module, index: int) -> None:
-        """Put the frozen modules of a stage in eval mode."""
-        frozen = self.stages[index]['frozen']
-        if not frozen:
-            return
-        for name, module in model.named_modules():
-            if name and matches_prefix(name, frozen):
-                module.eval()
+    def _freeze_modes(self) -> None:
+        """Put the frozen modules of the current stage in eval mode."""
+        for module in self._eval_modules:
+            module.eval()
 
     def _check_prefixes(self, model: nn.Module) -> None:
-        names = [n for n, _ in model.named_parameters()]
         for i, stage in enumerate(self.stages):
-            for prefix in stage['frozen'] or ():
-                if not any(matches_prefix(n, (prefix,)) for n in names):
-                    raise ValueError(
-                        f'StagedTrainingHook: frozen prefix "{prefix}" of '
-                        f'stage {i} matches no parameter of '
-                        f'{type(model).__name__}.'
-                    )
-
-    @staticmethod
-    def _optimizer_params(runner) -> Set[int]:
-        wrapper = runner.optim_wrapper
-        wrappers = (
-            list(wrapper.values())
-            if isinstance(wrapper, OptimWrapperDict)
-            else [wrapper]
-        )
-        return {
-            id(p)
-            for w in wrappers
-            for group in w.optimizer.param_groups
-            for p in group['params']
-        }
+            for prefix in unmatched_prefixes(model, stage['frozen'] or ()):
+                raise ValueError(
+                    f'StagedTrainingHook: frozen prefix "{prefix}" of '
+                    f'stage {i} matches no parameter of '
+                    f'{type(model).__name__}.'
+                )
 
     def _check_optimizer(self, runner, model: nn.Module) -> None:
         """Every parameter that some stage trains is in the optimizer."""
-        in_optimizer = self._optimizer_params(runner)
         for i in range(len(self.stages)):
             self._apply(model, i)
-            missing = [
-                n
-                for n, p in model.named_parameters()
-                if p.requires_grad and id(p) not in in_optimizer
-            ]
+            missing = missing_from_optimizer(model, runner.optim_wrapper)
             if missing:
                 raise ValueError(
                     f'StagedTrainingHook: stage {i} trains parameters that '
@@ -263,9 +223,7 @@ class StagedTrainingHook(Hook):
 
     def _log_stage(self, runner, model: nn.Module, index: int) -> None:
         stage = self.stages[index]
-        params = list(model.parameters())
-        trainable = sum(p.numel() for p in params if p.requires_grad)
-        total = sum(p.numel() for p in params)
+        trainable, total = count_trainable(model)
         frozen = f'frozen {stage["frozen"]}, ' if stage['frozen'] else ''
         print_log(
             f'Training stage {index} ({stage["model_stage"] or "-"}) from '
@@ -276,19 +234,19 @@ class StagedTrainingHook(Hook):
         )
 
     def _update(self, runner) -> None:
-        model = self._unwrap(runner.model)
+        model = unwrap_model(runner.model)
         index = self.stage_index(runner.iter)
         if index != self._applied:
             self._apply(model, index)
             self._applied = index
             self._log_stage(runner, model, index)
         else:
-            self._freeze_modes(model, index)
+            self._freeze_modes()
 
     def before_train(self, runner) -> None:
         """Check the stages against the model and the optimizer, then
         enter the stage of ``runner.iter`` (> 0 when resuming)."""
-        model = self._unwrap(runner.model)
+        model = unwrap_model(runner.model)
         self._check_prefixes(model)
         self._check_optimizer(runner, model)
         self._applied = None

@@ -5,7 +5,7 @@ from .gradnorm import GradNorm
 from .mgda import MGDA
 from .min_norm_solver import min_norm_solution, min_norm_solution_from_gram
 from .uncertainty_weighting import UncertaintyWeighting
-from .utils import group_losses, parse_balanced_losses
+from .utils import group_losses, parse_balanced_losses, select_task_losses
 
 __all__ = [
     'BaseBalancer',
@@ -18,4 +18,5 @@ __all__ = [
     'min_norm_solution',
     'min_norm_solution_from_gram',
     'parse_balanced_losses',
+    'select_task_losses',
 ]

@@ -2,6 +2,8 @@
 
 Heads name their losses ``loss_<task>`` or ``loss_<task>_<detail>`` (e.g.
 ``loss_depth_s2``, ``loss_seg``). :func:`group_losses` sums them per task;
+:func:`select_task_losses` keeps those of some tasks (single-task steps of
+alternating training);
 :func:`parse_balanced_losses` is a drop-in for MMEngine's
 ``BaseModel.parse_losses`` that lets a balancer weigh the task sums. Both
 ``BaseModel.train_step`` and ``MMDistributedDataParallel.train_step`` call
@@ -18,7 +20,7 @@ from torch import Tensor
 
 from .base import BaseBalancer
 
-__all__ = ['group_losses', 'parse_balanced_losses']
+__all__ = ['group_losses', 'parse_balanced_losses', 'select_task_losses']
 
 LossValue = Union[Tensor, List[Tensor]]
 
@@ -91,6 +93,40 @@ def group_losses(
                 f'; rename it to loss_{task}_<detail>'
             )
     return {task: sum(groups[task].values()) for task in tasks}
+
+
+def select_task_losses(
+    losses: Dict[str, LossValue],
+    active: Sequence[str],
+    tasks: Sequence[str],
+) -> Tuple[Dict[str, LossValue], Dict[str, LossValue]]:
+    """Split the raw losses into those of the active tasks and the others.
+
+    Keys that contain ``'loss'`` are assigned to their task by the rule of
+    :func:`group_losses`; other keys (accuracies, statistics) go with the
+    active losses, so they are logged as usual.
+
+    Args:
+        losses (dict[str, Tensor | list[Tensor]]): Raw losses of the model.
+        active (Sequence[str]): The tasks whose losses are kept.
+        tasks (Sequence[str]): Every task of the model (the longest task
+            name that a key starts with wins, as in :func:`group_losses`).
+
+    Returns:
+        tuple[dict, dict]: The losses of the active tasks (and the keys
+        without ``'loss'``), and the losses of the other tasks, each in the
+        order of ``losses``.
+
+    Raises:
+        KeyError: If a loss key names no task of ``tasks``.
+    """
+    kept, others = OrderedDict(), OrderedDict()
+    for key, value in losses.items():
+        if 'loss' in key and _task_of(key, tasks) not in active:
+            others[key] = value
+        else:
+            kept[key] = value
+    return kept, others
 
 
 def parse_balanced_losses(

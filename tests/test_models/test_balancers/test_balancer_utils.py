@@ -10,6 +10,7 @@ from mmdepthsr.models.balancers import (
     FixedWeighting,
     group_losses,
     parse_balanced_losses,
+    select_task_losses,
 )
 
 
@@ -34,6 +35,20 @@ def test_group_losses_keeps_the_graph():
     groups = group_losses({'loss_sr_l1': x * 3, 'loss_sr_grad': x**2}, ['sr'])
     groups['sr'].backward()
     assert x.grad.item() == 3 + 2 * 2
+
+
+def test_select_task_losses_keeps_the_active_tasks_and_statistics():
+    raw = _raw_losses()
+    kept, others = select_task_losses(raw, ('seg',), ('depth', 'seg'))
+    assert list(kept) == ['loss_seg', 'acc_seg']
+    assert list(others) == ['loss_depth_s1', 'loss_depth_s2']
+    assert kept['loss_seg'] is raw['loss_seg']
+    kept, others = select_task_losses(
+        {'loss_sr_x_l1': 1, 'loss_sr_l1': 2}, ('sr',), ('sr', 'sr_x')
+    )
+    assert list(kept) == ['loss_sr_l1'] and list(others) == ['loss_sr_x_l1']
+    with pytest.raises(KeyError, match='loss_normal'):
+        select_task_losses({'loss_normal': 1}, ('seg',), ('depth', 'seg'))
 
 
 def test_longest_task_name_wins():
