@@ -47,6 +47,7 @@ from mmdepthsr.registry import MODELS
 
 from .torchvision_compat import (
     convert_torchvision_state_dict,
+    drop_num_batches_tracked,
     load_torchvision_file,
     meta_state_dict_shapes,
     state_dict_shapes,
@@ -132,21 +133,6 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _drop_num_batches_tracked(
-    state_dict: Mapping[str, torch.Tensor],
-) -> Dict[str, torch.Tensor]:
-    """Remove BN ``num_batches_tracked`` counters (absent from older
-    torchvision files, present in newer ones; not needed for inference)."""
-    inner = state_dict.get('state_dict')
-    if isinstance(inner, Mapping):
-        state_dict = inner
-    return {
-        k: v
-        for k, v in state_dict.items()
-        if not k.endswith('num_batches_tracked')
-    }
-
-
 def resnet50_from_torchvision(
     state_dict: Mapping[str, torch.Tensor],
     expected_shapes: Optional[Mapping[str, Sequence[int]]] = None,
@@ -192,7 +178,7 @@ def resnet50_from_torchvision(
         if not k.endswith('num_batches_tracked')
     }
     return convert_torchvision_state_dict(
-        _drop_num_batches_tracked(state_dict),
+        drop_num_batches_tracked(state_dict),
         {key: key for key in shapes},
         shapes,
         ignored_prefixes=('fc.',),
