@@ -45,6 +45,7 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
+from ..utils import FrozenStagesMixin
 from .torchvision_compat import (
     convert_torchvision_state_dict,
     drop_num_batches_tracked,
@@ -187,7 +188,7 @@ def resnet50_from_torchvision(
 
 
 @MODELS.register_module()
-class ResNet(BaseModule):
+class ResNet(FrozenStagesMixin, BaseModule):
     """Bottleneck ResNet returning res2 .. res5 features.
 
     Args:
@@ -305,23 +306,6 @@ class ResNet(BaseModule):
         for stage in range(1, self.frozen_stages + 1):
             modules.append(getattr(self, f'layer{stage}'))
         return modules
-
-    def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'ResNet':
-        """Set the training mode, keeping frozen stages (and every BN with
-        ``norm_eval``) in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
-        return self
 
     def load_torchvision_state_dict(
         self,
