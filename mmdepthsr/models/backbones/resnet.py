@@ -45,8 +45,10 @@ from mmengine.model import BaseModule
 
 from mmdepthsr.registry import MODELS
 
+from ..utils import FrozenStagesMixin
 from .torchvision_compat import (
     convert_torchvision_state_dict,
+    drop_num_batches_tracked,
     load_torchvision_file,
     meta_state_dict_shapes,
     state_dict_shapes,
@@ -132,21 +134,6 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _drop_num_batches_tracked(
-    state_dict: Mapping[str, torch.Tensor],
-) -> Dict[str, torch.Tensor]:
-    """Remove BN ``num_batches_tracked`` counters (absent from older
-    torchvision files, present in newer ones; not needed for inference)."""
-    inner = state_dict.get('state_dict')
-    if isinstance(inner, Mapping):
-        state_dict = inner
-    return {
-        k: v
-        for k, v in state_dict.items()
-        if not k.endswith('num_batches_tracked')
-    }
-
-
 def resnet50_from_torchvision(
     state_dict: Mapping[str, torch.Tensor],
     expected_shapes: Optional[Mapping[str, Sequence[int]]] = None,
@@ -192,7 +179,7 @@ def resnet50_from_torchvision(
         if not k.endswith('num_batches_tracked')
     }
     return convert_torchvision_state_dict(
-        _drop_num_batches_tracked(state_dict),
+        drop_num_batches_tracked(state_dict),
         {key: key for key in shapes},
         shapes,
         ignored_prefixes=('fc.',),
@@ -201,7 +188,7 @@ def resnet50_from_torchvision(
 
 
 @MODELS.register_module()
-class ResNet(BaseModule):
+class ResNet(FrozenStagesMixin, BaseModule):
     """Bottleneck ResNet returning res2 .. res5 features.
 
     Args:
@@ -319,23 +306,6 @@ class ResNet(BaseModule):
         for stage in range(1, self.frozen_stages + 1):
             modules.append(getattr(self, f'layer{stage}'))
         return modules
-
-    def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'ResNet':
-        """Set the training mode, keeping frozen stages (and every BN with
-        ``norm_eval``) in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
-        return self
 
     def load_torchvision_state_dict(
         self,

@@ -17,6 +17,7 @@ import torch.nn as nn
 
 __all__ = [
     'convert_torchvision_state_dict',
+    'drop_num_batches_tracked',
     'load_torchvision_file',
     'meta_state_dict_shapes',
     'state_dict_shapes',
@@ -40,8 +41,10 @@ def convert_torchvision_state_dict(
     expected_shapes: Mapping[str, Sequence[int]],
     ignored_prefixes: Sequence[str] = ('classifier.',),
     source: str = 'torchvision state dict',
+    layout: str = 'torchvision',
 ) -> Dict[str, torch.Tensor]:
-    """Rename torchvision keys and check that every tensor fits.
+    """Rename torchvision (or other foreign) keys and check that every
+    tensor fits.
 
     Args:
         state_dict (Mapping[str, Tensor]): torchvision-format weights, or a
@@ -54,6 +57,8 @@ def convert_torchvision_state_dict(
             silently (layers the backbone does not have). Defaults to the
             fully connected ``classifier.*``.
         source (str): Name of the weights in error messages (a file path).
+        layout (str): Name of the key layout in error messages, e.g.
+            ``'timm xception65'``. Defaults to ``'torchvision'``.
 
     Returns:
         dict[str, Tensor]: The tensors under the backbone's keys.
@@ -81,7 +86,7 @@ def convert_torchvision_state_dict(
                 f'{tv_key} -> {our_key}: checkpoint {got}, expected {want}'
             )
     if missing or unexpected or mismatched:
-        lines = [f'{source} does not match the torchvision layout:']
+        lines = [f'{source} does not match the {layout} layout:']
         if missing:
             lines.append('missing keys: ' + ', '.join(missing))
         if unexpected:
@@ -90,6 +95,29 @@ def convert_torchvision_state_dict(
             lines.append('shape mismatches: ' + '; '.join(mismatched))
         raise ValueError('\n'.join(lines))
     return {our: state_dict[tv] for tv, our in key_map.items()}
+
+
+def drop_num_batches_tracked(
+    state_dict: Mapping[str, torch.Tensor],
+) -> Dict[str, torch.Tensor]:
+    """Remove BN ``num_batches_tracked`` counters (absent from older
+    checkpoints, present in newer ones; not needed for inference).
+
+    Args:
+        state_dict (Mapping[str, Tensor]): Weights, or a checkpoint dict
+            holding them under ``'state_dict'``.
+
+    Returns:
+        dict[str, Tensor]: The weights without the counters.
+    """
+    inner = state_dict.get('state_dict')
+    if isinstance(inner, Mapping):
+        state_dict = inner
+    return {
+        k: v
+        for k, v in state_dict.items()
+        if not k.endswith('num_batches_tracked')
+    }
 
 
 def load_torchvision_file(

@@ -1,7 +1,15 @@
-from . import arg_checks, init_cfg, legacy_keys, targets, tiling
+from . import (
+    arg_checks,
+    init_cfg,
+    legacy_keys,
+    stage_freezing,
+    targets,
+    tiling,
+)
 from .arg_checks import *  # noqa: F401,F403
 from .init_cfg import *  # noqa: F401,F403
 from .legacy_keys import *  # noqa: F401,F403
+from .stage_freezing import *  # noqa: F401,F403
 from .targets import *  # noqa: F401,F403
 from .tiling import *  # noqa: F401,F403
 from .wrappers import resize, stack_field, stack_lr_depth
@@ -13,6 +21,7 @@ __all__ = [
     *arg_checks.__all__,
     *init_cfg.__all__,
     *legacy_keys.__all__,
+    *stage_freezing.__all__,
     *targets.__all__,
     *tiling.__all__,
 ]

@@ -27,6 +27,7 @@ CASES = {
         (1, 32, 48),
         True,
     ),
+    'Xception65': (dict(output_stride=8), (3, 64, 96), True),
 }
 
 

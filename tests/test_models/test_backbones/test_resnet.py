@@ -3,6 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from _checkpoint_toys import RandomCheckpoint, eval_bn
 
 from mmdepthsr.models.backbones import (
     ResNet,
@@ -18,21 +19,8 @@ WIDTHS = (64, 128, 256, 512)
 def torchvision_resnet50_state_dict(seed=0, fc=True, counters=True):
     """Random tensors under torchvision's exact resnet50 keys and shapes
     (written out independently of the backbone)."""
-    gen = torch.Generator().manual_seed(seed)
-    sd = {}
-
-    def conv(key, cout, cin, k):
-        std = (2.0 / (cin * k * k)) ** 0.5
-        sd[key] = torch.randn(cout, cin, k, k, generator=gen) * std
-
-    def bn(prefix, c):
-        sd[f'{prefix}.weight'] = 1 + 0.1 * torch.randn(c, generator=gen)
-        sd[f'{prefix}.bias'] = 0.1 * torch.randn(c, generator=gen)
-        sd[f'{prefix}.running_mean'] = 0.1 * torch.randn(c, generator=gen)
-        sd[f'{prefix}.running_var'] = 1 + torch.rand(c, generator=gen)
-        if counters:
-            sd[f'{prefix}.num_batches_tracked'] = torch.tensor(7)
-
+    ckpt = RandomCheckpoint(seed, counters)
+    conv, bn = ckpt.conv, ckpt.bn
     conv('conv1.weight', 64, 3, 7)
     bn('bn1', 64)
     cin = 64
@@ -49,6 +37,7 @@ def torchvision_resnet50_state_dict(seed=0, fc=True, counters=True):
                 conv(f'{p}.downsample.0.weight', 4 * w, cin, 1)
                 bn(f'{p}.downsample.1', 4 * w)
             cin = 4 * w
+    sd = ckpt.state_dict
     if fc:
         sd['fc.weight'] = torch.zeros(1000, 2048)
         sd['fc.bias'] = torch.zeros(1000)
@@ -59,16 +48,7 @@ def reference_forward(sd, x, caffe=False):
     """Functional eval-mode ResNet-50 straight from the state dict."""
 
     def bn(x, p):
-        return F.batch_norm(
-            x,
-            sd[f'{p}.running_mean'],
-            sd[f'{p}.running_var'],
-            sd[f'{p}.weight'],
-            sd[f'{p}.bias'],
-            False,
-            0.0,
-            1e-5,
-        )
+        return eval_bn(sd, p, x, 1e-5)
 
     x = F.relu(bn(F.conv2d(x, sd['conv1.weight'], stride=2, padding=3), 'bn1'))
     x = F.max_pool2d(x, 3, 2, 1)
