@@ -33,7 +33,7 @@ from mmdepthsr.registry import MODELS
 
 from ..layers import ConvBNReLU, SeparableConvBNReLU
 from ..utils import resize
-from ..utils.arg_checks import check_positive_ints
+from ..utils.arg_checks import check_map_channels, check_positive_ints
 
 __all__ = ['DeepLabV3PlusDecoder']
 
@@ -135,17 +135,12 @@ class DeepLabV3PlusDecoder(BaseModule):
         name = type(self).__name__
         if k != 0:
             raise ValueError(f'{name}: has one stage (0), got stage {k}.')
-        if len(inputs) != 2:
-            raise ValueError(
-                f'{name}: expected the 2 maps (low_level, aspp_out) of the '
-                f'ASPP neck, got {len(inputs)}.'
-            )
-        got = tuple(int(f.shape[1]) for f in inputs)
-        if got != self.in_channels:
-            raise ValueError(
-                f'{name}: input channels {got} do not match in_channels '
-                f'{self.in_channels}.'
-            )
+        check_map_channels(
+            name,
+            inputs,
+            self.in_channels,
+            what='maps (low_level, aspp_out) of the ASPP neck',
+        )
         low, top = inputs
         top = resize(
             top,

@@ -40,6 +40,7 @@ from torch import nn
 from mmdepthsr.registry import MODELS
 
 from ..utils import resize
+from ..utils.arg_checks import check_map_channels
 
 #: The built-in tasks a head may serve; the ``<task>`` of every loss key.
 TASKS = ('depth', 'sr', 'seg', 'normal')
@@ -253,18 +254,13 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
 
     def check_feats(self, feats: Sequence[torch.Tensor]) -> None:
         """Raise a clear error when ``feats`` does not fit the head."""
-        name = type(self).__name__
-        if len(feats) != len(self.scales):
-            raise ValueError(
-                f'{name}: expected {len(self.scales)} feature maps (scales '
-                f'{self.scales}), got {len(feats)}.'
-            )
-        got = tuple(int(f.shape[1]) for f in feats)
-        if got != self.in_channels:
-            raise ValueError(
-                f'{name}: feature channels {got} do not match in_channels '
-                f'{self.in_channels}.'
-            )
+        check_map_channels(
+            type(self).__name__,
+            feats,
+            self.in_channels,
+            what=f'feature maps (scales {self.scales})',
+            kind='feature',
+        )
 
     def forward(
         self, feats: Sequence[torch.Tensor], **kwargs

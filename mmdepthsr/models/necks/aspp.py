@@ -31,7 +31,7 @@ from mmdepthsr.registry import MODELS
 
 from ..layers import ConvBNReLU, SeparableConvBNReLU
 from ..utils import resize
-from ..utils.arg_checks import check_positive_ints
+from ..utils.arg_checks import check_map_channels, check_positive_ints
 
 __all__ = ['ASPP_RATES_OS16', 'ASPP']
 
@@ -164,18 +164,12 @@ class ASPP(BaseModule):
         Raises:
             ValueError: On a wrong number of maps or channels.
         """
-        name = type(self).__name__
-        if len(inputs) != len(self.in_channels):
-            raise ValueError(
-                f'{name}: expected {len(self.in_channels)} maps '
-                f'(in_channels {self.in_channels}), got {len(inputs)}.'
-            )
-        got = tuple(int(x.shape[1]) for x in inputs)
-        if got != self.in_channels:
-            raise ValueError(
-                f'{name}: input channels {got} do not match in_channels '
-                f'{self.in_channels}.'
-            )
+        check_map_channels(
+            type(self).__name__,
+            inputs,
+            self.in_channels,
+            what=f'maps (in_channels {self.in_channels})',
+        )
         x = inputs[-1]
         pooled = resize(
             self.image_pool(x),

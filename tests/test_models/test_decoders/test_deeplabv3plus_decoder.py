@@ -92,7 +92,9 @@ def test_errors():
     dec = DeepLabV3PlusDecoder((4, 6), channels=2).eval()
     with pytest.raises(ValueError, match='one stage'):
         dec.forward_stage(1, None, ())
-    with pytest.raises(ValueError, match='expected the 2 maps'):
+    with pytest.raises(
+        ValueError, match=r'expected 2 maps \(low_level, aspp_out\)'
+    ):
         dec([torch.zeros(1, 4, 8, 8)])
     with pytest.raises(ValueError, match=r'\(6, 4\) do not match'):
         dec([torch.zeros(1, 6, 8, 8), torch.zeros(1, 4, 2, 2)])
