@@ -29,7 +29,7 @@ from torch import nn
 from mmdepthsr.registry import MODELS
 
 from ..layers import ConvBNReLU
-from ..utils.arg_checks import check_positive_ints
+from ..utils.arg_checks import check_map_channels, check_positive_ints
 
 #: Denominators of the decoder stages, coarse to fine.
 DECODER_SCALES = (16, 8, 4, 2, 1)
@@ -172,17 +172,12 @@ class ProgressiveDecoder(BaseModule):
                 each half the size of the previous one.
         """
         name = type(self).__name__
-        if len(inputs) != 4:
-            raise ValueError(
-                f'{name}: expected 4 input maps (strides 2, 4, 8, 16), got '
-                f'{len(inputs)}.'
-            )
-        got = tuple(int(x.shape[1]) for x in inputs)
-        if got != self.in_channels:
-            raise ValueError(
-                f'{name}: input channels {got} do not match in_channels '
-                f'{self.in_channels}.'
-            )
+        check_map_channels(
+            name,
+            inputs,
+            self.in_channels,
+            what='input maps (strides 2, 4, 8, 16)',
+        )
         for fine, coarse in zip(inputs[:-1], inputs[1:]):
             if tuple(fine.shape[-2:]) != tuple(
                 2 * v for v in coarse.shape[-2:]

@@ -19,6 +19,14 @@ Loss keys follow one scheme for every model, ``loss_<task>[_<detail>]`` with
 a head with several scales names them ``loss_<task>_s<k>`` (``k`` = the
 scale's denominator: ``s16`` is 1/16 of the input size, ``s1`` the input
 size). Balancers and logs group losses by that ``<task>``.
+
+Where a loss compares a coarse prediction with the ground truth, two
+conventions exist. By default the ground truth is brought *down* to the
+prediction's scale (deep supervision, :mod:`mmdepthsr.models.utils.
+targets`). With ``upsample_to_input=True`` the predictions are upsampled
+bilinearly to the input size instead, and the losses and the prediction
+use them at full resolution, as DeepLab computes its segmentation loss on
+logits upsampled to the label size; the loss keys stay the same.
 """
 
 import re
@@ -30,6 +38,9 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmdepthsr.registry import MODELS
+
+from ..utils import resize
+from ..utils.arg_checks import check_map_channels
 
 #: The built-in tasks a head may serve; the ``<task>`` of every loss key.
 TASKS = ('depth', 'sr', 'seg', 'normal')
@@ -93,7 +104,8 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
     ``1 / scales[i]`` of the input size with ``in_channels[i]`` channels,
     and predicts ``out_channels`` maps from each with a ``kernel_size``
     conv (``pred_convs[i]``, with bias). Subclasses set :attr:`task` and
-    implement :meth:`loss_by_feat`.
+    implement :meth:`loss_by_feat`, where prediction ``i`` lies at
+    ``1 / pred_scales[i]`` of the input size.
 
     Args:
         in_channels (int | Sequence[int]): Channels of each input map (an
@@ -108,6 +120,14 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
         kernel_size (int): Kernel of the prediction convs. Defaults to 3.
         zero_init (bool): Start the prediction convs at zero weights and
             bias (a residual head then starts as the identity). Defaults to
+            False.
+        upsample_to_input (bool): Upsample every prediction bilinearly
+            (``align_corners=False``) by its scale, ``(h_i, w_i) -> (k_i
+            h_i, k_i w_i)`` = the input size, inside :meth:`forward`, so
+            that losses and the prediction compare full-resolution maps
+            with the ground truth at the input size (DeepLab) instead of
+            bringing the ground truth down to ``1 / k_i``. Loss keys keep
+            the scales of the inputs (``loss_<task>_s<k>``). Defaults to
             False.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -131,6 +151,7 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
         loss_weights: Union[float, Sequence[float]] = 1.0,
         kernel_size: int = 3,
         zero_init: bool = False,
+        upsample_to_input: bool = False,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(init_cfg=init_cfg)
@@ -168,6 +189,7 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
                 f'{self.loss_weights}.'
             )
         self.out_channels = int(out_channels)
+        self.upsample_to_input = bool(upsample_to_input)
         self.pred_convs = nn.ModuleList(
             nn.Conv2d(
                 c, self.out_channels, kernel_size, padding=kernel_size // 2
@@ -189,6 +211,40 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
                 nn.init.zeros_(conv.weight)
                 nn.init.zeros_(conv.bias)
 
+    @property
+    def pred_scales(self) -> Tuple[int, ...]:
+        """Denominator of the size of each prediction of :meth:`forward`:
+        :attr:`scales`, or all 1 with ``upsample_to_input``."""
+        if self.upsample_to_input:
+            return (1,) * len(self.scales)
+        return self.scales
+
+    def upsample_preds(
+        self, preds: Sequence[torch.Tensor]
+    ) -> List[torch.Tensor]:
+        """Bring the predictions to :attr:`pred_scales`.
+
+        Args:
+            preds (Sequence[Tensor]): ``(N, C, h_i, w_i)`` at ``1 /
+                scales[i]`` of the input size.
+
+        Returns:
+            list[Tensor]: With ``upsample_to_input``, ``(N, C, k_i h_i, k_i
+            w_i)`` (bilinear, ``align_corners=False``; ``k_i =
+            scales[i]``), else ``preds`` unchanged.
+        """
+        if not self.upsample_to_input:
+            return list(preds)
+        return [
+            resize(
+                pred,
+                (k * pred.shape[-2], k * pred.shape[-1]),
+                mode='bilinear',
+                align_corners=False,
+            )
+            for pred, k in zip(preds, self.scales)
+        ]
+
     def loss_key(self, index: int) -> str:
         """``loss_<task>`` for a one-scale head, else
         ``loss_<task>_s<scale>``."""
@@ -198,18 +254,13 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
 
     def check_feats(self, feats: Sequence[torch.Tensor]) -> None:
         """Raise a clear error when ``feats`` does not fit the head."""
-        name = type(self).__name__
-        if len(feats) != len(self.scales):
-            raise ValueError(
-                f'{name}: expected {len(self.scales)} feature maps (scales '
-                f'{self.scales}), got {len(feats)}.'
-            )
-        got = tuple(int(f.shape[1]) for f in feats)
-        if got != self.in_channels:
-            raise ValueError(
-                f'{name}: feature channels {got} do not match in_channels '
-                f'{self.in_channels}.'
-            )
+        check_map_channels(
+            type(self).__name__,
+            feats,
+            self.in_channels,
+            what=f'feature maps (scales {self.scales})',
+            kind='feature',
+        )
 
     def forward(
         self, feats: Sequence[torch.Tensor], **kwargs
@@ -221,12 +272,14 @@ class BaseDenseHead(BaseModule, metaclass=ABCMeta):
                 w_i)``.
 
         Returns:
-            list[Tensor]: ``(N, out_channels, h_i, w_i)`` each, in the
-            head's raw units (normalised depth, logits, unnormalised
-            normals).
+            list[Tensor]: ``(N, out_channels, h_i, w_i)`` each (``k_i h_i,
+            k_i w_i`` with ``upsample_to_input``), in the head's raw units
+            (normalised depth, logits, unnormalised normals).
         """
         self.check_feats(feats)
-        return [conv(f) for conv, f in zip(self.pred_convs, feats)]
+        return self.upsample_preds(
+            [conv(f) for conv, f in zip(self.pred_convs, feats)]
+        )
 
     def loss(
         self, feats: Sequence[torch.Tensor], data_samples: SampleList, **kwargs

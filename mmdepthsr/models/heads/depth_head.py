@@ -30,7 +30,9 @@ class DepthHead(BaseDenseHead):
     ``pred_i = conv(feats_i)`` (``(N, 1, h_i, w_i)``, normalised units).
     Loss at scale ``k``: ``loss_weights[i] * loss_decode(denorm(pred_i),
     gt_k)`` with ``gt_k`` = ``gt_depth`` (metres, 0 = invalid) downsampled
-    by ``k`` (``gt_downsample``: the masked block mean by default).
+    by ``k`` (``gt_downsample``: the masked block mean by default). With
+    ``upsample_to_input`` the predictions are upsampled bilinearly to the
+    input size and compared with ``gt_depth`` itself.
 
     Args:
         in_channels (int | Sequence[int]): Channels of each input map.
@@ -44,6 +46,9 @@ class DepthHead(BaseDenseHead):
         kernel_size (int): Kernel of the prediction convs. Defaults to 3.
         zero_init (bool): Zero-initialised prediction convs. Defaults to
             False.
+        upsample_to_input (bool): Upsample the predictions bilinearly to
+            the input size before the losses and the prediction (see
+            :class:`BaseDenseHead`). Defaults to False.
         init_cfg (dict, optional): Initialisation config.
 
     Examples:
@@ -67,6 +72,7 @@ class DepthHead(BaseDenseHead):
         gt_downsample: str = 'masked_mean',
         kernel_size: int = 3,
         zero_init: bool = False,
+        upsample_to_input: bool = False,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(
@@ -77,6 +83,7 @@ class DepthHead(BaseDenseHead):
             loss_weights=loss_weights,
             kernel_size=kernel_size,
             zero_init=zero_init,
+            upsample_to_input=upsample_to_input,
             init_cfg=init_cfg,
         )
         if gt_downsample not in GT_DOWNSAMPLE_MODES:
@@ -98,7 +105,8 @@ class DepthHead(BaseDenseHead):
         """Per-scale losses in metres.
 
         Args:
-            preds (Sequence[Tensor]): ``(N, 1, H / k, W / k)`` per scale.
+            preds (Sequence[Tensor]): ``(N, 1, H / k, W / k)`` per scale
+                (``k`` from :attr:`pred_scales`).
             data_samples (list[DenseDataSample]): With ``gt_depth`` at the
                 input size ``(H, W)``.
 
@@ -112,7 +120,7 @@ class DepthHead(BaseDenseHead):
         """
         gt = stack_field(data_samples, self.gt_key).to(preds[-1])
         losses = {}
-        for i, (pred, scale) in enumerate(zip(preds, self.scales)):
+        for i, (pred, scale) in enumerate(zip(preds, self.pred_scales)):
             if self.loss_weights[i] == 0:
                 continue
             expected = tuple(scale * v for v in pred.shape[-2:])
@@ -140,6 +148,8 @@ class SRHead(DepthHead):
     ``pred_i = conv(feats_i) + avgpool_k(lr_up)`` with ``lr_up`` the LR
     depth upsampled to the input size (by the estimator) and ``k =
     scales[i]`` (``residual=True``); else ``pred_i = conv(feats_i)``. With
+    ``upsample_to_input`` the conv output is upsampled to the input size
+    first and ``lr_up`` itself is added. With
     the residual the prediction convs start at zero, so the untrained head
     returns the upsampled LR depth, the baseline training starts from.
     Losses and de-normalisation as :class:`DepthHead`, key ``loss_sr[_s<k>]``;
@@ -154,7 +164,8 @@ class SRHead(DepthHead):
         zero_init (bool, optional): Zero-initialised prediction convs;
             defaults to ``residual``.
         **kwargs: ``loss_decode``, ``loss_weights``, ``gt_downsample``,
-            ``kernel_size``, ``init_cfg`` as :class:`DepthHead`.
+            ``kernel_size``, ``upsample_to_input``, ``init_cfg`` as
+            :class:`DepthHead`.
     """
 
     task = 'sr'
@@ -202,7 +213,7 @@ class SRHead(DepthHead):
                 '`lr_depth`.'
             )
         out = []
-        for pred, scale in zip(preds, self.scales):
+        for pred, scale in zip(preds, self.pred_scales):
             base = F.avg_pool2d(lr_depth, scale) if scale > 1 else lr_depth
             out.append(pred + base)
         return out

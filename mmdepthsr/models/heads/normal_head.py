@@ -31,6 +31,9 @@ class NormalHead(BaseDenseHead):
         loss_decode (dict, optional): Defaults to ``NormalCosineLoss``.
         loss_weights (float | Sequence[float]): Per scale. Defaults to 1.0.
         kernel_size (int): Kernel of the prediction convs. Defaults to 3.
+        upsample_to_input (bool): Upsample the predictions bilinearly to
+            the input size before the losses and the prediction (see
+            :class:`BaseDenseHead`). Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -46,6 +49,7 @@ class NormalHead(BaseDenseHead):
         loss_decode: Optional[dict] = None,
         loss_weights: Union[float, Sequence[float]] = 1.0,
         kernel_size: int = 3,
+        upsample_to_input: bool = False,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(
@@ -55,6 +59,7 @@ class NormalHead(BaseDenseHead):
             loss_decode=loss_decode or dict(type='NormalCosineLoss'),
             loss_weights=loss_weights,
             kernel_size=kernel_size,
+            upsample_to_input=upsample_to_input,
             init_cfg=init_cfg,
         )
 
@@ -70,7 +75,8 @@ class NormalHead(BaseDenseHead):
         """Per-scale normal losses.
 
         Args:
-            preds (Sequence[Tensor]): ``(N, 3, H / k, W / k)``.
+            preds (Sequence[Tensor]): ``(N, 3, H / k, W / k)`` (``k`` from
+                :attr:`pred_scales`).
             data_samples (list[DenseDataSample]): With ``gt_normal`` at the
                 input size.
 
@@ -79,7 +85,7 @@ class NormalHead(BaseDenseHead):
         """
         gt = stack_field(data_samples, self.gt_key).to(preds[-1])
         losses = {}
-        for i, (pred, scale) in enumerate(zip(preds, self.scales)):
+        for i, (pred, scale) in enumerate(zip(preds, self.pred_scales)):
             if self.loss_weights[i] == 0:
                 continue
             target = downsample_normal_gt(gt, scale)

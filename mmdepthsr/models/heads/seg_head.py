@@ -19,7 +19,8 @@ class SegHead(BaseDenseHead):
     Loss at scale ``k``: ``loss_weights[i] * loss_decode(logits_i,
     labels_k)`` with ``labels_k`` the pixel at offset ``k // 2`` of every
     ``k x k`` block of ``gt_sem_seg`` (class ids are never averaged;
-    ``ignore_index`` pixels stay ignored).
+    ``ignore_index`` pixels stay ignored). With ``upsample_to_input`` the
+    logits are upsampled bilinearly to the label size instead (DeepLab).
 
     Args:
         in_channels (int | Sequence[int]): Channels of each input map.
@@ -31,6 +32,9 @@ class SegHead(BaseDenseHead):
             ``ignore_index``.
         loss_weights (float | Sequence[float]): Per scale. Defaults to 1.0.
         kernel_size (int): Kernel of the prediction convs. Defaults to 3.
+        upsample_to_input (bool): Upsample the predictions bilinearly to
+            the input size before the losses and the prediction (see
+            :class:`BaseDenseHead`). Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -48,6 +52,7 @@ class SegHead(BaseDenseHead):
         loss_decode: Optional[dict] = None,
         loss_weights: Union[float, Sequence[float]] = 1.0,
         kernel_size: int = 3,
+        upsample_to_input: bool = False,
         init_cfg: Optional[dict] = None,
     ):
         if (
@@ -67,6 +72,7 @@ class SegHead(BaseDenseHead):
             or dict(type='CrossEntropyLoss', ignore_index=ignore_index),
             loss_weights=loss_weights,
             kernel_size=kernel_size,
+            upsample_to_input=upsample_to_input,
             init_cfg=init_cfg,
         )
         self.num_classes = num_classes
@@ -78,7 +84,8 @@ class SegHead(BaseDenseHead):
         """Per-scale cross-entropy.
 
         Args:
-            preds (Sequence[Tensor]): ``(N, num_classes, H / k, W / k)``.
+            preds (Sequence[Tensor]): ``(N, num_classes, H / k, W / k)``
+                (``k`` from :attr:`pred_scales`).
             data_samples (list[DenseDataSample]): With ``gt_sem_seg`` at the
                 input size.
 
@@ -89,7 +96,7 @@ class SegHead(BaseDenseHead):
             preds[-1].device, torch.long
         )
         losses = {}
-        for i, (pred, scale) in enumerate(zip(preds, self.scales)):
+        for i, (pred, scale) in enumerate(zip(preds, self.pred_scales)):
             if self.loss_weights[i] == 0:
                 continue
             target = subsample_labels(labels, scale)

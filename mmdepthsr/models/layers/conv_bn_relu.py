@@ -18,8 +18,10 @@ class ConvBNReLU(nn.Sequential):
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         kernel_size (int): Odd square kernel size; the padding
-            ``kernel_size // 2`` keeps the size at stride 1. Defaults to 3.
+            ``dilation * (kernel_size // 2)`` keeps the size at stride 1.
+            Defaults to 3.
         stride (int): Stride of the conv. Defaults to 1.
+        dilation (int): Dilation (atrous rate) of the conv. Defaults to 1.
         norm (bool): BatchNorm after the conv (the conv then has no bias).
             Defaults to True.
 
@@ -37,6 +39,7 @@ class ConvBNReLU(nn.Sequential):
         kernel_size: int = 3,
         stride: int = 1,
         norm: bool = True,
+        dilation: int = 1,
     ):
         layers: List[nn.Module] = [
             nn.Conv2d(
@@ -44,7 +47,8 @@ class ConvBNReLU(nn.Sequential):
                 out_channels,
                 kernel_size,
                 stride=stride,
-                padding=kernel_size // 2,
+                padding=dilation * (kernel_size // 2),
+                dilation=dilation,
                 bias=not norm,
             )
         ]

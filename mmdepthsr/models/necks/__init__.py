@@ -1,8 +1,10 @@
-from . import concat_fusion, fpn
+from . import aspp, concat_fusion, fpn
+from .aspp import *  # noqa: F401,F403
 from .concat_fusion import *  # noqa: F401,F403
 from .fpn import *  # noqa: F401,F403
 
 __all__ = [
+    *aspp.__all__,
     *concat_fusion.__all__,
     *fpn.__all__,
 ]

@@ -194,3 +194,101 @@ def test_normal_head_targets_losses_and_unit_predictions():
     )
     pred = head.predict([feat], None)
     torch.testing.assert_close(pred[0, :, 0, 0], torch.tensor([0.0, 0, 1]))
+
+
+def _softplus(x):
+    return torch.nn.functional.softplus(torch.tensor(float(x)))
+
+
+def test_seg_head_upsample_to_input_hand_computed():
+    """Logits at 1/2 upsampled bilinearly to the label size (DeepLab)."""
+    head = SegHead(
+        in_channels=1,
+        num_classes=2,
+        scales=(2,),
+        kernel_size=1,
+        upsample_to_input=True,
+    )
+    assert head.pred_scales == (1,) and head.scales == (2,)
+    with torch.no_grad():
+        head.pred_convs[0].weight.copy_(torch.tensor([[[[1.0]]], [[[0.0]]]]))
+        head.pred_convs[0].bias.zero_()
+    feat = torch.tensor([[[[0.0, 4.0]]]])  # (1, 1, 1, 2)
+    # bilinear 1 x 2 -> 2 x 4, align_corners=False: the columns sample at
+    # -0.25 (clamped), 0.25, 0.75, 1.25 (clamped): (0, 1, 3, 4); class 1 = 0
+    (logits,) = head([feat])
+    expected_logits = torch.zeros(1, 2, 2, 4)
+    expected_logits[0, 0] = torch.tensor([0.0, 1.0, 3.0, 4.0])
+    torch.testing.assert_close(logits, expected_logits)
+    labels = torch.tensor([[[[1, 0, 1, 255], [0, 0, 1, 0]]]])
+    losses = head.loss([feat], _samples(size=(2, 4), gt_sem_seg=labels))
+    assert list(losses) == ['loss_seg']
+    # two logits (z, 0): nll of class 0 = softplus(-z), class 1 = softplus(z)
+    expected = (
+        _softplus(0)  # label 1, z = 0
+        + _softplus(-1)
+        + _softplus(3)
+        + _softplus(0)  # label 0, z = 0
+        + _softplus(-1)
+        + _softplus(3)
+        + _softplus(-4)
+    ) / 7
+    torch.testing.assert_close(losses['loss_seg'], expected)
+    torch.testing.assert_close(head.predict([feat], None), expected_logits)
+    # the default subsamples the labels to the 1 x 2 logits instead: the
+    # labels at (1, 1) and (1, 3), both 0, against z = 0 and 4
+    head.upsample_to_input = False
+    losses = head.loss([feat], _samples(size=(2, 4), gt_sem_seg=labels))
+    torch.testing.assert_close(
+        losses['loss_seg'], (_softplus(0) + _softplus(-4)) / 2
+    )
+
+
+def test_depth_head_upsample_to_input_hand_computed():
+    head = DepthHead(
+        in_channels=(1, 1),
+        scales=(2, 1),
+        kernel_size=1,
+        loss_weights=(0.5, 1.0),
+        upsample_to_input=True,
+    )
+    _const_head(head, (0.0, 2.0))
+    with torch.no_grad():
+        head.pred_convs[0].weight.fill_(1.0)
+    feats = [torch.tensor([[[[1.0, 3.0]]]]), torch.zeros(1, 1, 2, 4)]
+    preds = head(feats)
+    assert [tuple(p.shape) for p in preds] == [(1, 1, 2, 4)] * 2
+    # 1 x 2 -> 2 x 4 bilinear: columns (1, 1.5, 2.5, 3) in both rows
+    torch.testing.assert_close(
+        preds[0][0, 0], torch.tensor([[1.0, 1.5, 2.5, 3.0]] * 2)
+    )
+    gt = torch.tensor([[[[1.0, 2.0, 0.0, 3.0], [2.0, 2.0, 2.0, 2.0]]]])
+    losses = head.loss(feats, _samples(size=(2, 4), gt_depth=gt))
+    # keys keep the input scales; masked L1 over the 7 valid pixels:
+    # s2: 0 + 0.5 + 0 + 1 + 0.5 + 0.5 + 1 = 3.5; s1 (constant 2): 1 + 0 + 1
+    # + 0 * 4 = 2
+    assert list(losses) == ['loss_depth_s2', 'loss_depth_s1']
+    torch.testing.assert_close(losses['loss_depth_s2'], torch.tensor(0.25))
+    torch.testing.assert_close(losses['loss_depth_s1'], torch.tensor(2 / 7))
+
+
+@pytest.mark.parametrize(
+    'cfg',
+    [
+        dict(type='NormalHead'),
+        dict(type='SRHead'),
+        dict(type='SegHead', num_classes=3),
+    ],
+)
+def test_upsample_to_input_shapes_of_every_head(cfg):
+    head = MODELS.build(
+        dict(cfg, in_channels=2, scales=(4, 2), upsample_to_input=True)
+    )
+    feats = [torch.randn(2, 2, 2, 3), torch.randn(2, 2, 4, 6)]
+    lr_up = torch.rand(2, 1, 8, 12)
+    preds = head(feats, lr_depth=lr_up)
+    assert [tuple(p.shape[-2:]) for p in preds] == [(8, 12), (8, 12)]
+    if cfg['type'] == 'SRHead':
+        # zero-initialised residual: the LR depth itself at every scale
+        for pred in preds:
+            torch.testing.assert_close(pred, lr_up)
