@@ -31,7 +31,7 @@ from torch import nn
 
 from mmdepthsr.registry import MODELS
 
-from ..layers import ConvBNReLU, SeparableConvBNReLU
+from ..layers import ConvBNReLU, separable_conv_bn_relu
 from ..utils import resize
 from ..utils.arg_checks import check_map_channels, check_positive_ints
 
@@ -105,7 +105,7 @@ class DeepLabV3PlusDecoder(BaseModule):
         self.low_level_proj = ConvBNReLU(
             self.in_channels[0], self.low_level_channels, 1
         )
-        conv = SeparableConvBNReLU if self.separable else ConvBNReLU
+        conv = separable_conv_bn_relu if self.separable else ConvBNReLU
         fused = self.low_level_channels + self.in_channels[1]
         self.fuse = nn.Sequential(
             conv(fused, widths[0], 3), conv(widths[0], widths[0], 3)

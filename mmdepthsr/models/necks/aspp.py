@@ -29,7 +29,7 @@ from torch import nn
 
 from mmdepthsr.registry import MODELS
 
-from ..layers import ConvBNReLU, SeparableConvBNReLU
+from ..layers import ConvBNReLU, separable_conv_bn_relu
 from ..utils import resize
 from ..utils.arg_checks import check_map_channels, check_positive_ints
 
@@ -137,7 +137,7 @@ class ASPP(BaseModule):
         self.image_pool = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), ConvBNReLU(c_in, c, 1)
         )
-        atrous = SeparableConvBNReLU if self.separable else ConvBNReLU
+        atrous = separable_conv_bn_relu if self.separable else ConvBNReLU
         self.branches = nn.ModuleList(
             [ConvBNReLU(c_in, c, 1)]
             + [atrous(c_in, c, 3, dilation=d) for d in self.dilations]

@@ -4,9 +4,10 @@ counts, the stage interface and errors."""
 import pytest
 import torch
 import torch.nn.functional as F
+from mmcv.cnn import DepthwiseSeparableConvModule
 
 from mmdepthsr.models.decoders import DeepLabV3PlusDecoder
-from mmdepthsr.models.layers import ConvBNReLU, SeparableConvBNReLU
+from mmdepthsr.models.layers import ConvBNReLU
 from mmdepthsr.registry import MODELS
 
 
@@ -27,7 +28,7 @@ def test_shapes_and_interface(separable):
     )
     assert dec.num_stages == 1
     assert dec.channels == (8,) and dec.scales == (4,)
-    block = SeparableConvBNReLU if separable else ConvBNReLU
+    block = DepthwiseSeparableConvModule if separable else ConvBNReLU
     assert all(isinstance(m, block) for m in dec.fuse)
     # 256 x 512 input, stride-4 low level, OS16 ASPP output
     low, top = torch.randn(2, 6, 16, 32), torch.randn(2, 5, 4, 8)

@@ -100,7 +100,9 @@ def test_loss_and_predict_end_to_end():
     model.train()
     total, _ = model.parse_losses(model(**data, mode='loss'))
     total.backward()
-    assert model.neck.branches[1].conv_dw.weight.grad.abs().sum() > 0
+    assert (
+        model.neck.branches[1].depthwise_conv.conv.weight.grad.abs().sum() > 0
+    )
     assert model.decoders['seg'].low_level_proj[0].weight.grad.abs().sum() > 0
 
     model.eval()

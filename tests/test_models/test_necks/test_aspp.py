@@ -2,8 +2,9 @@
 
 import pytest
 import torch
+from mmcv.cnn import DepthwiseSeparableConvModule
 
-from mmdepthsr.models.layers import ConvBNReLU, SeparableConvBNReLU
+from mmdepthsr.models.layers import ConvBNReLU
 from mmdepthsr.models.necks import ASPP
 from mmdepthsr.registry import MODELS
 
@@ -16,7 +17,7 @@ def _atrous_dilations(neck):
     """Dilations read off the conv modules of the three 3x3 branches."""
     out = []
     for branch in neck.branches[1:]:
-        conv = branch.conv_dw if neck.separable else branch[0]
+        conv = branch.depthwise_conv.conv if neck.separable else branch[0]
         assert conv.kernel_size == (3, 3)
         assert conv.padding == conv.dilation
         out.append(conv.dilation[0])
@@ -115,7 +116,7 @@ def test_dropout_only_in_training():
     assert (neck(feats)[1] == 0).float().mean() > 0.4
     assert isinstance(neck.branches[1], ConvBNReLU)
     assert isinstance(
-        ASPP((2, 3), separable=True).branches[1], SeparableConvBNReLU
+        ASPP((2, 3), separable=True).branches[1], DepthwiseSeparableConvModule
     )
 
 
