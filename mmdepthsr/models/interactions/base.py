@@ -7,11 +7,14 @@ features ``guide`` of another task and shares one signature::
     unit(x, guide)  # x: (N, channels, H, W), guide: (N, guide_channels, h, w)
 
 ``guide`` is resized bilinearly to ``H x W`` when its spatial size differs.
-The shape checks and the resizing live here once; the units only define
-their layers and their ``forward``.
+A unit may also read a third map shared by the tasks (``context``, e.g.
+SOSD-Net's common representation): it then takes ``context_channels`` and
+is called as ``unit(x, guide, context=...)``. The shape checks and the
+resizing live here once; the units only define their layers and their
+``forward``.
 """
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
@@ -55,6 +58,66 @@ class BaseInteractionUnit(nn.Module):
         self.channels = channels
         self.guide_channels = guide_channels
         self.align_corners = align_corners
+        self.context_channels: Optional[int] = None
+
+    def _check_context_channels(self, context_channels) -> None:
+        """Validate and store ``context_channels`` (None: no context)."""
+        if context_channels is not None and (
+            not isinstance(context_channels, int)
+            or isinstance(context_channels, bool)
+            or context_channels < 1
+        ):
+            raise ValueError(
+                f'{type(self).__name__}: context_channels must be None or a '
+                f'positive integer, got {context_channels!r}'
+            )
+        self.context_channels = context_channels
+
+    def _check_context(
+        self, x: torch.Tensor, context: Optional[torch.Tensor]
+    ) -> Optional[torch.Tensor]:
+        """Validate ``context`` and resize it to ``x``.
+
+        Args:
+            x (Tensor): Refined features, ``(N, channels, H, W)``.
+            context (Tensor, optional): ``(N, context_channels, h, w)``;
+                required exactly when ``context_channels`` is set.
+
+        Returns:
+            Tensor | None: ``context`` resized to ``(N, context_channels, H,
+            W)``, or None.
+
+        Raises:
+            ValueError: If ``context`` is missing, unexpected, or its shape
+                does not fit.
+        """
+        name = type(self).__name__
+        if self.context_channels is None:
+            if context is not None:
+                raise ValueError(
+                    f'{name}: got a context map but context_channels is None'
+                )
+            return None
+        if context is None:
+            raise ValueError(
+                f'{name}: context_channels={self.context_channels} needs the '
+                '`context` map'
+            )
+        if (
+            context.dim() != 4
+            or context.shape[1] != self.context_channels
+            or context.shape[0] != x.shape[0]
+        ):
+            raise ValueError(
+                f'{name}: context must be (N={x.shape[0]}, '
+                f'{self.context_channels}, h, w), got {tuple(context.shape)}'
+            )
+        return resize(
+            context,
+            tuple(x.shape[-2:]),
+            mode='bilinear',
+            align_corners=self.align_corners,
+        )
 
     def _check_inputs(
         self, x: torch.Tensor, guide: torch.Tensor
