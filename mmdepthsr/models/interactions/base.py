@@ -73,6 +73,65 @@ class BaseInteractionUnit(nn.Module):
             )
         self.context_channels = context_channels
 
+    def _build_output(
+        self,
+        concat_channels: int,
+        out_channels: Optional[int],
+        kernel_size: int,
+        fuse: bool,
+        scale_factor: int,
+    ) -> None:
+        """The conv after a unit's concatenation (``self.fuse``, None with
+        ``fuse=False``), ``self.out_channels`` and ``self.scale_factor``.
+
+        Args:
+            concat_channels (int): Channels of the concatenation.
+            out_channels (int, optional): Width of the fuse conv; None
+                means ``channels``. Must be None with ``fuse=False``.
+            kernel_size (int): Kernel size of the fuse conv.
+            fuse (bool): Build the fuse conv.
+            scale_factor (int): Bilinear upsampling factor of the output.
+
+        Raises:
+            ValueError: If ``scale_factor < 1`` or ``out_channels`` is set
+                with ``fuse=False``.
+        """
+        name = type(self).__name__
+        if scale_factor < 1:
+            raise ValueError(
+                f'{name}: scale_factor must be >= 1, got {scale_factor}'
+            )
+        if not fuse and out_channels is not None:
+            raise ValueError(
+                f'{name}: out_channels is the width of the fuse conv; with '
+                f'fuse=False it must be None, got {out_channels}'
+            )
+        self.scale_factor = scale_factor
+        if not fuse:
+            self.out_channels = concat_channels
+            self.fuse = None
+            return
+        self.out_channels = (
+            self.channels if out_channels is None else out_channels
+        )
+        self.fuse = nn.Conv2d(
+            concat_channels,
+            self.out_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+        )
+
+    def _output(self, concat: torch.Tensor) -> torch.Tensor:
+        """The fuse conv (if any), then the bilinear upsampling (if
+        ``scale_factor > 1``) of the concatenation ``(N, C, H, W)``."""
+        out = concat if self.fuse is None else self.fuse(concat)
+        if self.scale_factor == 1:
+            return out
+        size = tuple(self.scale_factor * v for v in out.shape[-2:])
+        return resize(
+            out, size, mode='bilinear', align_corners=self.align_corners
+        )
+
     def _check_context(
         self, x: torch.Tensor, context: Optional[torch.Tensor]
     ) -> Optional[torch.Tensor]:

@@ -41,7 +41,6 @@ last conv.
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mmdepthsr.registry import MODELS
@@ -111,11 +110,7 @@ class DepthToSemantic(BaseInteractionUnit):
     ) -> None:
         super().__init__(channels, guide_channels, align_corners)
         self._check_context_channels(context_channels)
-        if not fuse and out_channels is not None:
-            raise ValueError(
-                'DepthToSemantic: out_channels is the width of the fuse '
-                f'conv; with fuse=False it must be None, got {out_channels}'
-            )
+
         if len(mid_channels) != 2 or min(mid_channels) < 1:
             raise ValueError(
                 'DepthToSemantic: mid_channels must be two positive '
@@ -130,13 +125,7 @@ class DepthToSemantic(BaseInteractionUnit):
                     f'DepthToSemantic: {name} must be a positive odd '
                     f'integer, got {value}'
                 )
-        if scale_factor < 1:
-            raise ValueError(
-                'DepthToSemantic: scale_factor must be >= 1, got '
-                f'{scale_factor}'
-            )
         narrow = mid_channels[1]
-        self.scale_factor = scale_factor
         self.depth_cue = _two_convs(guide_channels, mid_channels, kernel_size)
         if context_channels is None:
             self.sem_proj = nn.Sequential(
@@ -149,19 +138,13 @@ class DepthToSemantic(BaseInteractionUnit):
         self.mix = nn.Sequential(
             nn.Conv2d(narrow, narrow, 1), nn.ReLU(inplace=True)
         )
-        if fuse:
-            self.out_channels = (
-                channels if out_channels is None else out_channels
-            )
-            self.fuse = nn.Conv2d(
-                channels + narrow,
-                self.out_channels,
-                fuse_kernel_size,
-                padding=fuse_kernel_size // 2,
-            )
-        else:
-            self.out_channels = channels + narrow
-            self.fuse = None
+        self._build_output(
+            channels + narrow,
+            out_channels,
+            fuse_kernel_size,
+            fuse,
+            scale_factor,
+        )
 
     def forward(
         self,
@@ -190,13 +173,4 @@ class DepthToSemantic(BaseInteractionUnit):
             prior = self.size_prior(context)
         product = self.depth_cue(guide) * prior
         out = torch.cat([x, self.mix(product)], dim=1)
-        if self.fuse is not None:
-            out = self.fuse(out)
-        if self.scale_factor != 1:
-            out = F.interpolate(
-                out,
-                scale_factor=self.scale_factor,
-                mode='bilinear',
-                align_corners=self.align_corners,
-            )
-        return out
+        return self._output(out)

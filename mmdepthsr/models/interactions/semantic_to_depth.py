@@ -126,11 +126,7 @@ class SemanticToDepth(BaseInteractionUnit):
     ) -> None:
         super().__init__(channels, guide_channels, align_corners)
         self._check_context_channels(context_channels)
-        if not fuse and out_channels is not None:
-            raise ValueError(
-                'SemanticToDepth: out_channels is the width of the fuse '
-                f'conv; with fuse=False it must be None, got {out_channels}'
-            )
+
         for name, value in (
             ('map_kernel_size', map_kernel_size),
             ('fuse_kernel_size', fuse_kernel_size),
@@ -140,14 +136,8 @@ class SemanticToDepth(BaseInteractionUnit):
                     f'SemanticToDepth: {name} must be a positive odd '
                     f'integer, got {value}'
                 )
-        if scale_factor < 1:
-            raise ValueError(
-                'SemanticToDepth: scale_factor must be >= 1, got '
-                f'{scale_factor}'
-            )
         if eps <= 0:
             raise ValueError(f'SemanticToDepth: eps must be > 0, got {eps}')
-        self.scale_factor = scale_factor
         self.eps = eps
         self.map_a = _guidance_map(
             channels if context_channels is None else context_channels,
@@ -158,19 +148,9 @@ class SemanticToDepth(BaseInteractionUnit):
         self.map_b = _guidance_map(
             guide_channels, map_channels, map_kernel_size, norm
         )
-        if fuse:
-            self.out_channels = (
-                channels if out_channels is None else out_channels
-            )
-            self.fuse = nn.Conv2d(
-                channels + 1,
-                self.out_channels,
-                fuse_kernel_size,
-                padding=fuse_kernel_size // 2,
-            )
-        else:
-            self.out_channels = channels + 1
-            self.fuse = None
+        self._build_output(
+            channels + 1, out_channels, fuse_kernel_size, fuse, scale_factor
+        )
 
     def objectness(
         self,
@@ -218,13 +198,4 @@ class SemanticToDepth(BaseInteractionUnit):
         x, guide = self._check_inputs(x, guide)
         context = self._check_context(x, context)
         out = torch.cat([x, self.objectness(x, guide, context)], dim=1)
-        if self.fuse is not None:
-            out = self.fuse(out)
-        if self.scale_factor != 1:
-            out = F.interpolate(
-                out,
-                scale_factor=self.scale_factor,
-                mode='bilinear',
-                align_corners=self.align_corners,
-            )
-        return out
+        return self._output(out)
