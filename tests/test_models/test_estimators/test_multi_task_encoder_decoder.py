@@ -192,10 +192,10 @@ class _WideningContextUnit(nn.Module):
         return torch.cat([x, F.interpolate(mean, size=x.shape[-2:])], 1)
 
 
-def test_interaction_context_and_widened_head_inputs():
-    """A unit with ``context`` gets that map of the feature source, and the
-    head of its target reads the unit's ``out_channels``."""
-    model = _monocular(
+def _widened(**unit):
+    """Depth + seg model with one ``_WideningContextUnit`` (depth from
+    seg) configured by ``unit``."""
+    return _monocular(
         decoders=dict(depth=DEC, seg=DEC),
         heads=dict(
             depth=dict(type='DepthHead'),
@@ -206,12 +206,16 @@ def test_interaction_context_and_widened_head_inputs():
                 type='_WideningContextUnit',
                 target='depth',
                 guide='seg',
-                context='backbone',
-                context_index=1,
-                stages=(4,),
+                **unit,
             )
         ],
-    ).eval()
+    )
+
+
+def test_interaction_context_and_widened_head_inputs():
+    """A unit with ``context`` gets that map of the feature source, and the
+    head of its target reads the unit's ``out_channels``."""
+    model = _widened(context='backbone', context_index=1, stages=(4,)).eval()
     units = model.interactions['depth_from_seg']
     assert sorted(units) == ['s1']
     # LightConvEncoder channels (4, 4, 8, 8): map 1 has 4 channels.
@@ -227,38 +231,11 @@ def test_interaction_context_and_widened_head_inputs():
     torch.testing.assert_close(_WideningContextUnit.calls[0], backbone_maps[1])
     assert [tuple(p.shape[-2:]) for p in preds['depth']][-1] == (32, 48)
     with pytest.raises(ValueError, match='feed the next decoder stage'):
-        _monocular(
-            decoders=dict(depth=DEC, seg=DEC),
-            heads=dict(
-                depth=dict(type='DepthHead'),
-                seg=dict(type='SegHead', num_classes=3),
-            ),
-            interactions=[
-                dict(
-                    type='_WideningContextUnit',
-                    target='depth',
-                    guide='seg',
-                    context='backbone',
-                    stages=(3,),
-                )
-            ],
-        )
+        _widened(context='backbone', stages=(3,))
     with pytest.raises(ValueError, match="context 'neck' is not one"):
-        _monocular(
-            decoders=dict(depth=DEC, seg=DEC),
-            heads=dict(
-                depth=dict(type='DepthHead'),
-                seg=dict(type='SegHead', num_classes=3),
-            ),
-            interactions=[
-                dict(
-                    type='_WideningContextUnit',
-                    target='depth',
-                    guide='seg',
-                    context='neck',
-                )
-            ],
-        )
+        _widened(context='neck')
+    with pytest.raises(ValueError, match='context_index 4 is out of range'):
+        _widened(context='backbone', context_index=4)
 
 
 def test_composition_errors_name_the_problem():
