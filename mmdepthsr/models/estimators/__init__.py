@@ -6,6 +6,7 @@ from . import (
     joint_depth_sr,
     multi_task_encoder_decoder,
     pmbanet,
+    sosdnet,
 )
 from .base import BaseDenseEstimator
 from .base_sr import *  # noqa: F401,F403
@@ -18,6 +19,7 @@ from .joint_depth_sr import *  # noqa: F401,F403
 from .mean_depth_baseline import MeanDepthBaseline, fit_mean_depth
 from .multi_task_encoder_decoder import *  # noqa: F401,F403
 from .pmbanet import *  # noqa: F401,F403
+from .sosdnet import *  # noqa: F401,F403
 
 __all__ = [
     'BaseDenseEstimator',
@@ -32,4 +34,5 @@ __all__ = [
     *joint_depth_sr.__all__,
     *multi_task_encoder_decoder.__all__,
     *coupled_depth_sr.__all__,
+    *sosdnet.__all__,
 ]

@@ -25,8 +25,10 @@ Data flow for an ``(N, 3, H, W)`` image and, for guided depth SR, an ``(N,
    order: ``feats[target] = unit(feats[target], before[guide])``, where
    ``before`` holds the features as the decoders returned them at that
    stage (before any unit ran) and ``feats[target]`` the target's features
-   after the units earlier in the list. Refined features feed the next
-   stage.
+   after the units earlier in the list. A unit with a ``context`` also
+   reads one map shared by the tasks, ``unit(..., context=sources[source]
+   [index])`` (e.g. SOSD-Net's common representation). Refined features
+   feed the next stage.
 5. ``heads[task](stage_feats[task], lr_depth=up)``: one prediction per
    stage (deep supervision); losses and predictions come from the heads.
 
@@ -105,7 +107,9 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             of maps and declares ``out_channels``.
         heads (dict): ``{task: head config}``; each head's ``in_channels``
             and ``scales`` default to its decoder's stage widths
-            (``channels``) and ``scales``.
+            (``channels``; at a stage where interaction units refine the
+            task's features, the last unit's ``out_channels``) and
+            ``scales``.
         decoders (dict, optional): ``{task: decoder config}``; a decoder's
             ``in_channels`` defaults to the channels of its input maps.
             Decoders expose ``num_stages``, ``forward_stage(k, x, inputs)``,
@@ -119,9 +123,12 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         interactions (list[dict], optional): Interaction units, applied in
             list order: each a unit config (``MODELS``) plus ``target`` and
             ``guide`` (task names), optional ``stages`` (decoder stage
-            indices; default all) and ``name`` (module name; default
-            ``'<target>_from_<guide>'``). ``channels`` and
-            ``guide_channels`` are filled with the decoders' stage widths.
+            indices; default all), ``name`` (module name; default
+            ``'<target>_from_<guide>'``) and ``context`` (a feature source
+            whose map ``context_index``, default -1, the unit also reads).
+            ``channels`` and ``guide_channels`` are filled with the
+            decoders' stage widths, ``context_channels`` with the context
+            map's.
         balancer (dict, optional): Loss balancer config (``BALANCERS``),
             built with ``tasks`` = the heads' tasks. An optional key
             ``shared`` names what a balancer with ``needs`` gets: module
@@ -221,12 +228,15 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
             cfg.setdefault('in_channels', sources[self.decoder_inputs[task]])
             self.decoders[task] = MODELS.build(cfg)
 
+        self.interactions, self.interaction_specs = self._build_interactions(
+            interactions or [], sources
+        )
         self.heads = nn.ModuleDict()
         for task, cfg in heads.items():
             cfg = dict(cfg)
             if task in self.decoders:
                 decoder = self.decoders[task]
-                cfg.setdefault('in_channels', tuple(decoder.channels))
+                cfg.setdefault('in_channels', self._stage_channels(task))
                 cfg.setdefault('scales', tuple(decoder.scales))
             else:
                 cfg.setdefault(
@@ -241,9 +251,6 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
                 )
             self.heads[task] = head
 
-        self.interactions, self.interaction_specs = self._build_interactions(
-            interactions or []
-        )
         self.balancer = None
         #: What the balancer gets as ``shared``: module path prefixes
         #: (``needs='params'``) or feature sources (``needs='features'``);
@@ -305,15 +312,39 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         return inputs
 
     def _build_interactions(
-        self, cfgs: Sequence[dict]
-    ) -> Tuple[nn.ModuleDict, List[Tuple[str, str, str, Tuple[int, ...]]]]:
-        """One unit per scheduled stage: ``interactions[name][s<scale>]``."""
+        self, cfgs: Sequence[dict], sources: Dict[str, Tuple[int, ...]]
+    ) -> Tuple[nn.ModuleDict, List[tuple]]:
+        """One unit per scheduled stage: ``interactions[name][s<scale>]``.
+
+        Returns the modules and, per unit, ``(name, target, guide, stages,
+        context)`` with ``context`` None or ``(source, index)``.
+        """
         name = type(self).__name__
         modules, specs = nn.ModuleDict(), []
         for cfg in cfgs:
             cfg = dict(cfg)
             target, guide = cfg.pop('target', None), cfg.pop('guide', None)
             unit_name = cfg.pop('name', f'{target}_from_{guide}')
+            context = cfg.pop('context', None)
+            context_index = int(cfg.pop('context_index', -1))
+            if context is not None:
+                if context not in sources:
+                    raise ValueError(
+                        f'{name}: interaction {unit_name!r}: context '
+                        f'{context!r} is not one of the built feature '
+                        f'sources {sorted(sources)}.'
+                    )
+                num_maps = len(sources[context])
+                if not -num_maps <= context_index < num_maps:
+                    raise ValueError(
+                        f'{name}: interaction {unit_name!r}: context_index '
+                        f'{context_index} is out of range for the '
+                        f'{num_maps} {context!r} maps.'
+                    )
+                cfg.setdefault(
+                    'context_channels', sources[context][context_index]
+                )
+                context = (context, context_index)
             for task in (target, guide):
                 if task not in self.decoders:
                     raise ValueError(
@@ -353,8 +384,33 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
                     for k in stages
                 }
             )
-            specs.append((unit_name, target, guide, stages))
+            specs.append((unit_name, target, guide, stages, context))
         return modules, specs
+
+    def _stage_channels(self, task: str) -> Tuple[int, ...]:
+        """Channels of the features the head of ``task`` reads at each
+        stage: the decoder's, or the ``out_channels`` of the last unit that
+        refines them there (a unit may widen them, e.g. SOSD-Net's units
+        with ``fuse=False``)."""
+        channels = list(self.decoders[task].channels)
+        for unit_name, target, _, stages, _ in self.interaction_specs:
+            if target != task:
+                continue
+            for k in stages:
+                unit = self.interactions[unit_name][
+                    f's{self.decoders[task].scales[k]}'
+                ]
+                width = int(getattr(unit, 'out_channels', channels[k]))
+                if width != channels[k] and k < len(channels) - 1:
+                    raise ValueError(
+                        f'{type(self).__name__}: interaction {unit_name!r} '
+                        f'turns the {channels[k]}-channel features of stage '
+                        f'{k} of {task!r} into {width} channels, but they '
+                        'feed the next decoder stage; only the last stage '
+                        'may change the width.'
+                    )
+                channels[k] = width
+        return tuple(channels)
 
     def _balancer_shared(self, shared) -> Tuple[str, ...]:
         """Check the ``shared`` key of the balancer config, or choose the
@@ -561,11 +617,21 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
                 if k < dec.num_stages
             }
             current.update(before)
-            for unit_name, target, guide, stages in self.interaction_specs:
-                if k in stages:
-                    key = f's{self.decoders[target].scales[k]}'
-                    current[target] = self.interactions[unit_name][key](
-                        current[target], before[guide]
+            for spec in self.interaction_specs:
+                unit_name, target, guide, stages, context = spec
+                if k not in stages:
+                    continue
+                unit = self.interactions[unit_name][
+                    f's{self.decoders[target].scales[k]}'
+                ]
+                if context is None:
+                    current[target] = unit(current[target], before[guide])
+                else:
+                    source, index = context
+                    current[target] = unit(
+                        current[target],
+                        before[guide],
+                        context=sources[source][index],
                     )
             for task in before:
                 stage_feats[task].append(current[task])

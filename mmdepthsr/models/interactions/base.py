@@ -7,11 +7,14 @@ features ``guide`` of another task and shares one signature::
     unit(x, guide)  # x: (N, channels, H, W), guide: (N, guide_channels, h, w)
 
 ``guide`` is resized bilinearly to ``H x W`` when its spatial size differs.
-The shape checks and the resizing live here once; the units only define
-their layers and their ``forward``.
+A unit may also read a third map shared by the tasks (``context``, e.g.
+SOSD-Net's common representation): it then takes ``context_channels`` and
+is called as ``unit(x, guide, context=...)``. The shape checks and the
+resizing live here once; the units only define their layers and their
+``forward``.
 """
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
@@ -55,6 +58,125 @@ class BaseInteractionUnit(nn.Module):
         self.channels = channels
         self.guide_channels = guide_channels
         self.align_corners = align_corners
+        self.context_channels: Optional[int] = None
+
+    def _check_context_channels(self, context_channels) -> None:
+        """Validate and store ``context_channels`` (None: no context)."""
+        if context_channels is not None and (
+            not isinstance(context_channels, int)
+            or isinstance(context_channels, bool)
+            or context_channels < 1
+        ):
+            raise ValueError(
+                f'{type(self).__name__}: context_channels must be None or a '
+                f'positive integer, got {context_channels!r}'
+            )
+        self.context_channels = context_channels
+
+    def _build_output(
+        self,
+        concat_channels: int,
+        out_channels: Optional[int],
+        kernel_size: int,
+        fuse: bool,
+        scale_factor: int,
+    ) -> None:
+        """The conv after a unit's concatenation (``self.fuse``, None with
+        ``fuse=False``), ``self.out_channels`` and ``self.scale_factor``.
+
+        Args:
+            concat_channels (int): Channels of the concatenation.
+            out_channels (int, optional): Width of the fuse conv; None
+                means ``channels``. Must be None with ``fuse=False``.
+            kernel_size (int): Kernel size of the fuse conv.
+            fuse (bool): Build the fuse conv.
+            scale_factor (int): Bilinear upsampling factor of the output.
+
+        Raises:
+            ValueError: If ``scale_factor < 1`` or ``out_channels`` is set
+                with ``fuse=False``.
+        """
+        name = type(self).__name__
+        if scale_factor < 1:
+            raise ValueError(
+                f'{name}: scale_factor must be >= 1, got {scale_factor}'
+            )
+        if not fuse and out_channels is not None:
+            raise ValueError(
+                f'{name}: out_channels is the width of the fuse conv; with '
+                f'fuse=False it must be None, got {out_channels}'
+            )
+        self.scale_factor = scale_factor
+        if not fuse:
+            self.out_channels = concat_channels
+            self.fuse = None
+            return
+        self.out_channels = (
+            self.channels if out_channels is None else out_channels
+        )
+        self.fuse = nn.Conv2d(
+            concat_channels,
+            self.out_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+        )
+
+    def _output(self, concat: torch.Tensor) -> torch.Tensor:
+        """The fuse conv (if any), then the bilinear upsampling (if
+        ``scale_factor > 1``) of the concatenation ``(N, C, H, W)``."""
+        out = concat if self.fuse is None else self.fuse(concat)
+        if self.scale_factor == 1:
+            return out
+        size = tuple(self.scale_factor * v for v in out.shape[-2:])
+        return resize(
+            out, size, mode='bilinear', align_corners=self.align_corners
+        )
+
+    def _check_context(
+        self, x: torch.Tensor, context: Optional[torch.Tensor]
+    ) -> Optional[torch.Tensor]:
+        """Validate ``context`` and resize it to ``x``.
+
+        Args:
+            x (Tensor): Refined features, ``(N, channels, H, W)``.
+            context (Tensor, optional): ``(N, context_channels, h, w)``;
+                required exactly when ``context_channels`` is set.
+
+        Returns:
+            Tensor | None: ``context`` resized to ``(N, context_channels, H,
+            W)``, or None.
+
+        Raises:
+            ValueError: If ``context`` is missing, unexpected, or its shape
+                does not fit.
+        """
+        name = type(self).__name__
+        if self.context_channels is None:
+            if context is not None:
+                raise ValueError(
+                    f'{name}: got a context map but context_channels is None'
+                )
+            return None
+        if context is None:
+            raise ValueError(
+                f'{name}: context_channels={self.context_channels} needs the '
+                '`context` map'
+            )
+        if (
+            context.dim() != 4
+            or context.shape[1] != self.context_channels
+            or context.shape[0] != x.shape[0]
+        ):
+            raise ValueError(
+                f'{name}: context must be (N={x.shape[0]}, '
+                f'{self.context_channels}, h, w), got {tuple(context.shape)}'
+            )
+        return resize(
+            context,
+            tuple(x.shape[-2:]),
+            mode='bilinear',
+            align_corners=self.align_corners,
+        )
 
     def _check_inputs(
         self, x: torch.Tensor, guide: torch.Tensor

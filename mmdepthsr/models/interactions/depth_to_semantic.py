@@ -29,13 +29,18 @@ upsample  bilinear x scale_factor (skipped for 1)     (N, 256, H, W)
 ========  ==========================================  ===================
 
 SOSD-Net's semantic prediction is ``out_channels=num_classes,
-scale_factor=4``.
+scale_factor=4``. With ``context_channels`` set, the second factor of the
+product comes from a shared ``context`` map (SOSD-Net's common
+representation) through two convs of ``mid_channels`` (``size_prior``,
+replacing ``sem_proj``), as the paper describes the "3D latent" path. With
+``fuse=False`` the unit returns the concatenation ``(N, 288, H, W)`` and
+the prediction conv of a segmentation head plays the role of the paper's
+last conv.
 """
 
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mmdepthsr.registry import MODELS
@@ -43,6 +48,21 @@ from mmdepthsr.registry import MODELS
 from .base import BaseInteractionUnit
 
 __all__ = ['DepthToSemantic']
+
+
+def _two_convs(
+    in_channels: int, widths: Sequence[int], kernel_size: int
+) -> nn.Sequential:
+    """Two ``k x k`` convs with ReLU, ``in_channels -> widths[0] ->
+    widths[1]``."""
+    wide, narrow = widths
+    pad = kernel_size // 2
+    return nn.Sequential(
+        nn.Conv2d(in_channels, wide, kernel_size, padding=pad),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(wide, narrow, kernel_size, padding=pad),
+        nn.ReLU(inplace=True),
+    )
 
 
 @MODELS.register_module()
@@ -62,6 +82,14 @@ class DepthToSemantic(BaseInteractionUnit):
         out_channels (int, optional): Output channels of the fuse conv.
             None (default) means ``channels``; the number of classes gives
             SOSD-Net's logits.
+        context_channels (int, optional): When set, the size-prior factor
+            of the product is computed from a third input ``context`` with
+            that many channels by two convs (``mid_channels``,
+            ``kernel_size``, ReLU), instead of the 1x1 projection of ``x``.
+            Defaults to None.
+        fuse (bool): Apply the fuse conv. False returns the concatenation
+            ``[x, mix]`` (``channels + mid_channels[1]`` channels);
+            ``out_channels`` must then be None. Defaults to True.
         scale_factor (int): Bilinear upsampling factor of the output;
             SOSD-Net uses 4 for its prediction. Defaults to 1 (no resize).
         align_corners (bool): For the bilinear resizes. Defaults to False.
@@ -75,10 +103,14 @@ class DepthToSemantic(BaseInteractionUnit):
         kernel_size: int = 3,
         fuse_kernel_size: int = 3,
         out_channels: Optional[int] = None,
+        context_channels: Optional[int] = None,
+        fuse: bool = True,
         scale_factor: int = 1,
         align_corners: bool = False,
     ) -> None:
         super().__init__(channels, guide_channels, align_corners)
+        self._check_context_channels(context_channels)
+
         if len(mid_channels) != 2 or min(mid_channels) < 1:
             raise ValueError(
                 'DepthToSemantic: mid_channels must be two positive '
@@ -93,53 +125,52 @@ class DepthToSemantic(BaseInteractionUnit):
                     f'DepthToSemantic: {name} must be a positive odd '
                     f'integer, got {value}'
                 )
-        if scale_factor < 1:
-            raise ValueError(
-                'DepthToSemantic: scale_factor must be >= 1, got '
-                f'{scale_factor}'
+        narrow = mid_channels[1]
+        self.depth_cue = _two_convs(guide_channels, mid_channels, kernel_size)
+        if context_channels is None:
+            self.sem_proj = nn.Sequential(
+                nn.Conv2d(channels, narrow, 1), nn.ReLU(inplace=True)
             )
-        wide, narrow = mid_channels
-        self.out_channels = channels if out_channels is None else out_channels
-        self.scale_factor = scale_factor
-        pad = kernel_size // 2
-        self.depth_cue = nn.Sequential(
-            nn.Conv2d(guide_channels, wide, kernel_size, padding=pad),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(wide, narrow, kernel_size, padding=pad),
-            nn.ReLU(inplace=True),
-        )
-        self.sem_proj = nn.Sequential(
-            nn.Conv2d(channels, narrow, 1), nn.ReLU(inplace=True)
-        )
+        else:
+            self.size_prior = _two_convs(
+                context_channels, mid_channels, kernel_size
+            )
         self.mix = nn.Sequential(
             nn.Conv2d(narrow, narrow, 1), nn.ReLU(inplace=True)
         )
-        self.fuse = nn.Conv2d(
+        self._build_output(
             channels + narrow,
-            self.out_channels,
+            out_channels,
             fuse_kernel_size,
-            padding=fuse_kernel_size // 2,
+            fuse,
+            scale_factor,
         )
 
-    def forward(self, x: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        guide: torch.Tensor,
+        context: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
         """Fuse the depth-gated semantic cue into the semantic features.
 
         Args:
             x (Tensor): Semantic features, ``(N, channels, H, W)``.
             guide (Tensor): Depth cue, ``(N, guide_channels, h, w)``.
+            context (Tensor, optional): Input of the size-prior path, ``(N,
+                context_channels, h', w')``, when ``context_channels`` is
+                set.
 
         Returns:
             Tensor: ``(N, out_channels, H * scale_factor, W * scale_factor)``
             (``x``'s shape with the defaults).
         """
         x, guide = self._check_inputs(x, guide)
-        product = self.depth_cue(guide) * self.sem_proj(x)
-        out = self.fuse(torch.cat([x, self.mix(product)], dim=1))
-        if self.scale_factor != 1:
-            out = F.interpolate(
-                out,
-                scale_factor=self.scale_factor,
-                mode='bilinear',
-                align_corners=self.align_corners,
-            )
-        return out
+        context = self._check_context(x, context)
+        if context is None:
+            prior = self.sem_proj(x)
+        else:
+            prior = self.size_prior(context)
+        product = self.depth_cue(guide) * prior
+        out = torch.cat([x, self.mix(product)], dim=1)
+        return self._output(out)

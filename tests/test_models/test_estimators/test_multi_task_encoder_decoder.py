@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.structures import PixelData
 
 from mmdepthsr.registry import MODELS
@@ -172,6 +173,69 @@ def test_interaction_schedule_order_and_inputs():
     torch.testing.assert_close(g2, x1)
     torch.testing.assert_close(x3, x1 + g1.mean(dim=(1, 2, 3), keepdim=True))
     torch.testing.assert_close(g3, g1)
+
+
+@MODELS.register_module(name='_WideningContextUnit', force=True)
+class _WideningContextUnit(nn.Module):
+    """Test-only unit: ``[x, mean of context]`` (one channel wider)."""
+
+    calls = []
+
+    def __init__(self, channels, guide_channels, context_channels):
+        super().__init__()
+        self.context_channels = context_channels
+        self.out_channels = channels + 1
+
+    def forward(self, x, guide, context):
+        _WideningContextUnit.calls.append(context.clone())
+        mean = context.mean(dim=1, keepdim=True)
+        return torch.cat([x, F.interpolate(mean, size=x.shape[-2:])], 1)
+
+
+def _widened(**unit):
+    """Depth + seg model with one ``_WideningContextUnit`` (depth from
+    seg) configured by ``unit``."""
+    return _monocular(
+        decoders=dict(depth=DEC, seg=DEC),
+        heads=dict(
+            depth=dict(type='DepthHead'),
+            seg=dict(type='SegHead', num_classes=3),
+        ),
+        interactions=[
+            dict(
+                type='_WideningContextUnit',
+                target='depth',
+                guide='seg',
+                **unit,
+            )
+        ],
+    )
+
+
+def test_interaction_context_and_widened_head_inputs():
+    """A unit with ``context`` gets that map of the feature source, and the
+    head of its target reads the unit's ``out_channels``."""
+    model = _widened(context='backbone', context_index=1, stages=(4,)).eval()
+    units = model.interactions['depth_from_seg']
+    assert sorted(units) == ['s1']
+    # LightConvEncoder channels (4, 4, 8, 8): map 1 has 4 channels.
+    assert units['s1'].context_channels == 4
+    assert model.heads['depth'].in_channels == (8, 8, 4, 4, 5)
+    assert model.heads['seg'].in_channels == (8, 8, 4, 4, 4)
+    img, _ = _samples(lr=False)
+    _WideningContextUnit.calls.clear()
+    with torch.no_grad():
+        preds = model.forward_tasks(img)
+        backbone_maps = model.backbone(img)
+    assert len(_WideningContextUnit.calls) == 1
+    torch.testing.assert_close(_WideningContextUnit.calls[0], backbone_maps[1])
+    assert [tuple(p.shape[-2:]) for p in preds['depth']][-1] == (32, 48)
+    with pytest.raises(ValueError, match='feed the next decoder stage'):
+        _widened(context='backbone', stages=(3,))
+    with pytest.raises(ValueError, match="context 'neck' is not one"):
+        _widened(context='neck')
+    with pytest.raises(ValueError, match='context_index 4 is out of range'):
+        _widened(context='backbone', context_index=4)
 
 
 def test_composition_errors_name_the_problem():

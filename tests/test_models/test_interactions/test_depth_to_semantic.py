@@ -72,3 +72,25 @@ def test_errors_name_the_unit():
         DepthToSemantic(4, 2, mid_channels=(64,))
     with pytest.raises(ValueError, match='DepthToSemantic: guide_channels'):
         DepthToSemantic(4, -1)
+
+
+def test_context_size_prior_and_unfused_output():
+    # SOSD-Net wiring: the 64/32 "3D latent" convs read the common
+    # representation; the head's conv replaces the fuse conv.
+    torch.manual_seed(0)
+    unit = DepthToSemantic(8, 6, context_channels=5, fuse=False)
+    assert unit.out_channels == 8 + 32 and unit.fuse is None
+    assert not hasattr(unit, 'sem_proj')
+    # size_prior: 3x3 5->64, 3x3 64->32 (with biases).
+    assert _num_params(unit.size_prior) == (5 * 9 + 1) * 64 + (64 * 9 + 1) * 32
+    x, guide = torch.randn(2, 8, 6, 8), torch.randn(2, 6, 6, 8)
+    context = torch.randn(2, 5, 6, 8)
+    out = unit(x, guide, context=context)
+    assert out.shape == (2, 40, 6, 8)
+    torch.testing.assert_close(out[:, :8], x)
+    product = unit.depth_cue(guide) * unit.size_prior(context)
+    torch.testing.assert_close(out[:, 8:], unit.mix(product))
+    with pytest.raises(ValueError, match='needs the `context` map'):
+        unit(x, guide)
+    with pytest.raises(ValueError, match='with fuse=False it must be None'):
+        DepthToSemantic(8, 6, fuse=False, out_channels=3)

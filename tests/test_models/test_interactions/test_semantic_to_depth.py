@@ -80,3 +80,43 @@ def test_errors_name_the_unit():
         SemanticToDepth(0, 3)
     with pytest.raises(ValueError, match='SemanticToDepth: map_kernel_size'):
         SemanticToDepth(4, 3, map_kernel_size=2)
+
+
+def test_context_norm_and_unfused_output():
+    # SOSD-Net wiring: map A reads the common representation (context),
+    # BN in both maps, and the head's conv replaces the fuse conv.
+    torch.manual_seed(0)
+    unit = SemanticToDepth(
+        8, 6, context_channels=5, norm=True, fuse=False
+    ).eval()
+    assert unit.out_channels == 9 and unit.fuse is None
+    # map A: 3x3 5->2 without bias, BN(2), 1x1 2->1; map B the same on 6.
+    assert _num_params(unit.map_a) == 5 * 9 * 2 + 4 + 3 == 97
+    assert _num_params(unit) == 97 + (6 * 9 * 2 + 4 + 3)
+    x, guide = torch.randn(2, 8, 6, 8), torch.randn(2, 6, 6, 8)
+    context = torch.randn(2, 5, 3, 4)
+    out = unit(x, guide, context=context)
+    assert out.shape == (2, 9, 6, 8)
+    torch.testing.assert_close(out[:, :8], x)
+    up = F.interpolate(context, size=(6, 8), mode='bilinear')
+    a = F.softplus(unit.map_a(up))
+    b = F.softplus(unit.map_b(guide))
+    torch.testing.assert_close(out[:, 8:], torch.sqrt(a * b + 1e-6))
+    # The depth features do not enter map A any more.
+    out2 = unit(torch.zeros_like(x), guide, context=context)
+    torch.testing.assert_close(out2[:, 8:], out[:, 8:])
+
+
+def test_context_errors():
+    unit = SemanticToDepth(4, 3, context_channels=2)
+    x, guide = torch.randn(1, 4, 4, 4), torch.randn(1, 3, 4, 4)
+    with pytest.raises(ValueError, match='needs the `context` map'):
+        unit(x, guide)
+    with pytest.raises(ValueError, match=r'context must be \(N=1, 2'):
+        unit(x, guide, context=torch.randn(1, 3, 4, 4))
+    with pytest.raises(ValueError, match='context_channels is None'):
+        SemanticToDepth(4, 3)(x, guide, context=torch.randn(1, 2, 4, 4))
+    with pytest.raises(ValueError, match='context_channels must be'):
+        SemanticToDepth(4, 3, context_channels=0)
+    with pytest.raises(ValueError, match='with fuse=False it must be None'):
+        SemanticToDepth(4, 3, fuse=False, out_channels=1)
