@@ -18,8 +18,7 @@ em_hook = dict(
     type='AlternatingTrainingHook',
     warmup_iters=10000,  # [I] joint warm-up
     num_rounds=3,  # [I] 3 x (5k depth + 5k seg) = 30k
-    depth_iters=5000,  # [I]
-    seg_iters=5000,  # [I]
+    step_iters=(5000, 5000),  # [I] depth, seg
     shared_update='both',  # [?]
     task_prefixes=em_task_prefixes,
 )
