@@ -56,7 +56,7 @@ DeepLabv3+ decoder keeps its projection internal, so each task branch
 refines fp with its own 1x1 conv (about 12.4 k parameters per task).
 """
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from mmdepthsr.registry import MODELS
 
@@ -67,6 +67,9 @@ from .multi_task_encoder_decoder import MultiTaskEncoderDecoder
 #: target task's own features [I: the reference notes' reading].
 SIZE_PRIOR_SOURCES = ('common', 'task')
 
+#: The tasks of SOSD-Net.
+TASKS = ('depth', 'seg')
+
 #: Index of the common representation in the neck's maps (fp, aspp,
 #: common).
 COMMON_INDEX = 2
@@ -76,8 +79,20 @@ COMMON_INDEX = 2
 class SOSDNet(MultiTaskEncoderDecoder):
     """SOSD-Net (He et al., arXiv 2101.07422) as a composition.
 
+    ``tasks`` and ``units`` give the baselines of the paper's comparison
+    with the same network: one task alone (``tasks=('depth',)``,
+    ``units=False``: backbone, ASPP, the task's branch and head), or both
+    tasks without the S2D / D2S units (the branches meet only in the
+    backbone and the ASPP). Only the units read the common representation,
+    so without them the DeepLabv3+ decoder that makes it is left out.
+
     Args:
-        num_classes (int): Semantic classes (19 Cityscapes, 40 NYU v2).
+        num_classes (int, optional): Semantic classes (19 Cityscapes, 40 NYU
+            v2); required with the ``'seg'`` task.
+        tasks (Sequence[str]): ``'depth'`` and / or ``'seg'``. Defaults to
+            both.
+        units (bool): The S2D and D2S units (both tasks needed). Defaults
+            to True.
         backbone (dict, optional): Returns ``(low_level, top)``. Defaults
             to ``dict(type='Xception65', output_stride=16)`` [V backbone,
             I stride].
@@ -141,7 +156,9 @@ class SOSDNet(MultiTaskEncoderDecoder):
 
     def __init__(
         self,
-        num_classes: int,
+        num_classes: Optional[int] = None,
+        tasks: Sequence[str] = ('depth', 'seg'),
+        units: bool = True,
         backbone: Optional[dict] = None,
         aspp: Optional[dict] = None,
         common_decoder: Optional[dict] = None,
@@ -172,6 +189,23 @@ class SOSDNet(MultiTaskEncoderDecoder):
         init_cfg: Optional[dict] = None,
     ):
         name = type(self).__name__
+        tasks = tuple(tasks)
+        if (
+            not tasks
+            or not set(tasks) <= set(TASKS)
+            or len(set(tasks)) != len(tasks)
+        ):
+            raise ValueError(
+                f'{name}: tasks must be distinct entries of {TASKS}, got '
+                f'{tasks}.'
+            )
+        if 'seg' in tasks and num_classes is None:
+            raise ValueError(f'{name}: the "seg" task needs num_classes.')
+        if units and len(tasks) < 2:
+            raise ValueError(
+                f'{name}: the S2D / D2S units link both tasks; a single-task '
+                'model needs units=False.'
+            )
         for arg, value in (
             ('s2d_size_prior', s2d_size_prior),
             ('d2s_size_prior', d2s_size_prior),
@@ -181,13 +215,13 @@ class SOSDNet(MultiTaskEncoderDecoder):
                     f'{name}: {arg} must be one of {SIZE_PRIOR_SOURCES}, got '
                     f'{value!r}.'
                 )
+        aspp = aspp or dict(
+            type='ASPP', channels=256, output_stride=16, separable=True
+        )
         neck = dict(
             type='SequentialNeck',
             necks=[
-                aspp
-                or dict(
-                    type='ASPP', channels=256, output_stride=16, separable=True
-                ),
+                aspp,
                 common_decoder
                 or dict(
                     type='DeepLabV3PlusDecoder',
@@ -252,15 +286,18 @@ class SOSDNet(MultiTaskEncoderDecoder):
         )
         heads['depth'].update(depth_head or {})
         heads['seg'].update(seg_head or {})
+        decoders = dict(
+            depth=dict(branch, num_convs=depth_num_convs),
+            seg=dict(branch, num_convs=seg_num_convs),
+        )
         super().__init__(
             backbone=backbone or dict(type='Xception65', output_stride=16),
-            neck=neck,
-            decoders=dict(
-                depth=dict(branch, num_convs=depth_num_convs),
-                seg=dict(branch, num_convs=seg_num_convs),
-            ),
-            heads=heads,
-            interactions=[s2d, d2s],
+            # only the units read the common representation: without them
+            # the shared part ends at the ASPP
+            neck=neck if units else aspp,
+            decoders={task: decoders[task] for task in tasks},
+            heads={task: heads[task] for task in tasks},
+            interactions=[s2d, d2s] if units else [],
             balancer=balancer,
             size_divisor=size_divisor,
             test_cfg=test_cfg,
@@ -268,6 +305,7 @@ class SOSDNet(MultiTaskEncoderDecoder):
             init_cfg=init_cfg,
         )
         self.num_classes = num_classes
+        self.units = bool(units)
         self.s2d_size_prior = s2d_size_prior
         self.d2s_size_prior = d2s_size_prior
 

@@ -5,15 +5,12 @@ The Xception-65 backbone, the ASPP neck and the DeepLabv3+ decoder are
 replaced by tiny stand-ins with the same interfaces, registered under
 test-only names."""
 
-import inspect
-
 import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from torch import nn
 
-from mmdepthsr.models.heads import BaseDenseHead, DepthHead, SegHead
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
 from mmdepthsr.utils import register_all_modules
@@ -68,50 +65,6 @@ class _SOSDTinyDecoder(nn.Module):
         return [self.conv(torch.cat([low, up], 1))]
 
 
-class _UpsampleToInput:
-    """Stand-in for ``BaseDenseHead(upsample_to_input=True)``: predictions
-    bilinearly upsampled to the input size before loss and prediction."""
-
-    def __init__(self, *args, upsample_to_input=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.upsample_to_input = upsample_to_input
-
-    def forward(self, feats, **kwargs):
-        preds = super().forward(feats, **kwargs)
-        return [
-            F.interpolate(p, scale_factor=s, mode='bilinear')
-            for p, s in zip(preds, self.scales)
-        ]
-
-    def loss_by_feat(self, preds, data_samples):
-        scales, self.scales = self.scales, (1,) * len(self.scales)
-        try:
-            return super().loss_by_feat(preds, data_samples)
-        finally:
-            self.scales = scales
-
-
-@MODELS.register_module(name='_SOSDUpDepthHead', force=True)
-class _SOSDUpDepthHead(_UpsampleToInput, DepthHead):
-    pass
-
-
-@MODELS.register_module(name='_SOSDUpSegHead', force=True)
-class _SOSDUpSegHead(_UpsampleToInput, SegHead):
-    pass
-
-
-HAS_UPSAMPLE = (
-    'upsample_to_input' in inspect.signature(BaseDenseHead.__init__).parameters
-)
-HEADS = (
-    {}
-    if HAS_UPSAMPLE
-    else dict(
-        depth_head=dict(type='_SOSDUpDepthHead'),
-        seg_head=dict(type='_SOSDUpSegHead'),
-    )
-)
 SIZE = (64, 96)
 
 
@@ -130,7 +83,6 @@ def _model(widths=8, **kwargs):
         refine_channels=6,
         task_channels=4,
         d2s_mid_channels=(6, 3),
-        **HEADS,
     )
     cfg.update(kwargs)
     torch.manual_seed(0)
@@ -311,3 +263,39 @@ def test_reference_reading_of_the_size_priors():
     assert sorted(model.loss(img, samples)) == ['loss_depth', 'loss_seg']
     with pytest.raises(ValueError, match='s2d_size_prior must be one of'):
         _model(s2d_size_prior='depth')
+
+
+def test_single_task_and_unit_free_baselines():
+    """The same network for one task alone, or both without S2D / D2S:
+    the other branch and the units are left out."""
+    full = _model()
+    depth_only = _model(tasks=('depth',), units=False, num_classes=None)
+    assert depth_only.tasks == ('depth',) and not depth_only.interactions
+    assert list(depth_only.decoders) == ['depth']
+    img, samples = _samples()
+    assert sorted(depth_only.loss(img, samples)) == ['loss_depth']
+    # the depth head reads the branch features directly (no S2D concat)
+    head = depth_only.heads['depth']
+    assert head.in_channels == (depth_only.decoders['depth'].channels[-1],)
+    seg_only = _model(tasks=('seg',), units=False)
+    assert sorted(seg_only.loss(img, samples)) == ['loss_seg']
+    no_units = _model(units=False)
+    assert sorted(no_units.loss(img, samples)) == ['loss_depth', 'loss_seg']
+    # without units: no units, no common decoder, narrower prediction convs
+    units = _num_params(full.interactions)
+    common = _num_params(full.neck.necks[1])
+    head_growth = sum(
+        full.heads[t].pred_convs[0].weight.numel()
+        - no_units.heads[t].pred_convs[0].weight.numel()
+        for t in ('depth', 'seg')
+    )
+    assert _num_params(full) - _num_params(no_units) == (
+        units + common + head_growth
+    )
+    assert type(no_units.neck).__name__ == '_SOSDTinyASPP'
+    with pytest.raises(ValueError, match='units=False'):
+        _model(tasks=('depth',))
+    with pytest.raises(ValueError, match='num_classes'):
+        _model(tasks=('seg',), units=False, num_classes=None)
+    with pytest.raises(ValueError, match='tasks'):
+        _model(tasks=('depth', 'normal'), units=False)
