@@ -24,6 +24,7 @@ DOC = Path(__file__).parents[2] / 'docs' / 'add_module.md'
 EXAMPLES = (
     'loss',
     'backbone',
+    'model-from-parts',
     'add-a-head',
     'add-a-task',
     'add-a-balancer',
