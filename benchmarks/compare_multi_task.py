@@ -19,12 +19,15 @@ iteration, the metrics and delta_m; ``--out`` writes all numbers to JSON.
 Example (the SynthRooms SOSD-Net comparison of ``configs/sosdnet``)::
 
     python benchmarks/compare_multi_task.py \\
+        configs/sosdnet/sosdnet_lightenc_*.py \\
+        configs/sosdnet/sosdnet-em_lightenc_*.py \\
         --baseline configs/sosdnet/sosdnet-depth_lightenc_*.py \\
         --baseline configs/sosdnet/sosdnet-seg_lightenc_*.py \\
         --keys depth/abs_rel depth/a1 mIoU \\
-        configs/sosdnet/sosdnet_lightenc_*.py \\
-        configs/sosdnet/sosdnet-em_lightenc_*.py \\
         --work-dir work_dirs/compare_sosdnet --out sosdnet.json
+
+(``--keys`` takes every word up to the next option: give the configs
+before it.)
 """
 
 import argparse
