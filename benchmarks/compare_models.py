@@ -42,12 +42,12 @@ from mmdepthsr.registry import RUNNERS  # noqa: E402
 from mmdepthsr.utils import load_config, register_all_modules  # noqa: E402
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+', help='config files')
+def add_run_arguments(parser: argparse.ArgumentParser, work_dir: str):
+    """The options of how every config is trained, tested and timed (shared
+    with ``compare_multi_task.py``)."""
     parser.add_argument(
         '--work-dir',
-        default='work_dirs/compare_models',
+        default=work_dir,
         help='parent of the per-config work dirs',
     )
     parser.add_argument(
@@ -60,11 +60,6 @@ def parse_args(argv=None):
         '--test-num',
         type=int,
         help='test on the first N test samples only (default: all)',
-    )
-    parser.add_argument(
-        '--metrics',
-        nargs='+',
-        help='metric keys to tabulate (default: every key returned)',
     )
     parser.add_argument(
         '--warmup',
@@ -82,6 +77,17 @@ def parse_args(argv=None):
         'dir (iter_<max_iters>.pth) instead of training again',
     )
     parser.add_argument('--out', help='write all numbers to this JSON file')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+', help='config files')
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        help='metric keys to tabulate (default: every key returned)',
+    )
+    add_run_arguments(parser, 'work_dirs/compare_models')
     return parser.parse_args(argv)
 
 

@@ -40,7 +40,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import cpu_model, load_average  # noqa: E402
-from compare_models import run_one  # noqa: E402
+from compare_models import add_run_arguments, run_one  # noqa: E402
 
 from mmdepthsr.evaluation.metrics import delta_m  # noqa: E402
 from mmdepthsr.registry import METRICS  # noqa: E402
@@ -63,35 +63,7 @@ def parse_args(argv=None):
         help='metric keys of delta_m, as the results report them (e.g. '
         'depth/abs_rel mIoU); each must come from exactly one baseline',
     )
-    parser.add_argument(
-        '--work-dir',
-        default='work_dirs/compare_multi_task',
-        help='parent of the per-config work dirs',
-    )
-    parser.add_argument(
-        '--iters', type=int, help='override train_cfg.max_iters'
-    )
-    parser.add_argument(
-        '--batch-size', type=int, help='override the training batch size'
-    )
-    parser.add_argument(
-        '--test-num',
-        type=int,
-        help='test on the first N test samples only (default: all)',
-    )
-    parser.add_argument(
-        '--warmup', type=int, default=2, help='test batches before timing'
-    )
-    parser.add_argument(
-        '--timed', type=int, default=10, help='test batches timed'
-    )
-    parser.add_argument(
-        '--reuse',
-        action='store_true',
-        help='test the final checkpoint of an earlier run instead of '
-        'training again',
-    )
-    parser.add_argument('--out', help='write all numbers to this JSON file')
+    add_run_arguments(parser, 'work_dirs/compare_multi_task')
     return parser.parse_args(argv)
 
 
