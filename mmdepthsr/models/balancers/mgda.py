@@ -8,7 +8,8 @@ through the heads only).
 
 Per step: ``g_t = grad_Z L_t``; optionally ``g_t / n_t``; ``alpha`` = the
 min-norm point of the convex hull of the (normalised) gradients;
-``L = sum_t w_t L_t`` with the weights held constant.
+``L = sum_t w_t L_t`` with the weights (``alpha``, or ``alpha / n``) held
+constant.
 """
 
 from typing import Dict, Optional, Sequence, Tuple
@@ -25,6 +26,7 @@ from .min_norm_solver import min_norm_solution_from_gram
 __all__ = ['MGDA']
 
 _NORMALIZATIONS = ('none', 'l2', 'loss', 'loss+')
+_WEIGHTINGS = ('alpha', 'normalized')
 
 
 @BALANCERS.register_module()
@@ -41,12 +43,21 @@ class MGDA(BaseBalancer):
     * ``'loss'``: ``L_t``;
     * ``'loss+'``: ``L_t ||g_t||``.
 
-    The weights are ``w_t = alpha_t / n_t``, so the gradient that reaches
-    ``Z`` is exactly the min-norm combination of the normalised gradients,
-    a direction along which no task's loss increases to first order. (The
-    authors' code applies ``alpha_t`` to the unnormalised losses, which
-    keeps ``sum_t w_t = 1`` but loses that property; with ``'none'`` both
-    agree.) A normaliser that is not positive is replaced by 1.
+    The weights (``weighting``):
+
+    * ``'alpha'`` (default, the authors' code): ``w_t = alpha_t``, applied
+      to the unnormalised losses; ``sum_t w_t = 1``, so the step size of the
+      optimiser keeps its meaning;
+    * ``'normalized'``: ``w_t = alpha_t / n_t``, so the gradient that
+      reaches ``Z`` is exactly the min-norm combination of the normalised
+      gradients, a direction along which no task's loss increases to first
+      order. With ``'loss+'`` the weights are then ``1 / (L_t ||g_t||)``
+      in size (about 100 for unit losses with small representation
+      gradients), which multiplies the effective learning rate of plain SGD
+      by as much; adaptive optimisers (Adam) mostly absorb it.
+
+    With ``'none'`` both agree. A normaliser that is not positive is
+    replaced by 1.
 
     Only the Gram matrix ``g_i . g_j`` enters the solver. Under distributed
     training every process holds the gradients of its own samples, so the
@@ -59,6 +70,8 @@ class MGDA(BaseBalancer):
         tasks (Sequence[str]): Task names.
         normalization (str): ``'none'``, ``'l2'``, ``'loss'`` or
             ``'loss+'``. Defaults to ``'loss+'`` (the paper's experiments).
+        weighting (str): ``'alpha'`` or ``'normalized'`` (see above).
+            Defaults to ``'alpha'``.
         max_iter (int): Frank-Wolfe iterations for more than two tasks.
             Defaults to 250.
         tol (float): Relative Frank-Wolfe duality gap at which to stop.
@@ -67,7 +80,7 @@ class MGDA(BaseBalancer):
             Defaults to None.
 
     Raises:
-        ValueError: If ``normalization`` is unknown.
+        ValueError: If ``normalization`` or ``weighting`` is unknown.
     """
 
     needs = 'features'
@@ -76,6 +89,7 @@ class MGDA(BaseBalancer):
         self,
         tasks: Sequence[str],
         normalization: str = 'loss+',
+        weighting: str = 'alpha',
         max_iter: int = 250,
         tol: float = 1e-5,
         init_cfg=None,
@@ -86,7 +100,13 @@ class MGDA(BaseBalancer):
                 f'MGDA: normalization must be one of {_NORMALIZATIONS}, got '
                 f'{normalization!r}'
             )
+        if weighting not in _WEIGHTINGS:
+            raise ValueError(
+                f'MGDA: weighting must be one of {_WEIGHTINGS}, got '
+                f'{weighting!r}'
+            )
         self.normalization = normalization
+        self.weighting = weighting
         self.max_iter = max_iter
         self.tol = tol
 
@@ -131,7 +151,9 @@ class MGDA(BaseBalancer):
             scaled_gram, self.max_iter, self.tol
         )
         min_norm = (alpha @ scaled_gram @ alpha).clamp_min(0).sqrt()
-        weights = (alpha / normalizers).to(losses.dtype)
+        if self.weighting == 'normalized':
+            alpha = alpha / normalizers
+        weights = alpha.to(losses.dtype)
         total = (weights * losses).sum()
         return total, weights, {'min_norm': min_norm.to(losses.dtype)}
 

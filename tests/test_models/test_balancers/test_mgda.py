@@ -21,7 +21,9 @@ from mmdepthsr.models.balancers import MGDA, min_norm_solution
 def test_weights_for_each_normalization(normalization, expected):
     z = torch.tensor([2.0, 1.0], requires_grad=True)
     depth, seg = 3 * z[0], z[1]
-    balancer = MGDA(('depth', 'seg'), normalization=normalization)
+    balancer = MGDA(
+        ('depth', 'seg'), normalization=normalization, weighting='normalized'
+    )
     total, log_vars = balancer({'depth': depth, 'seg': seg}, shared=[z])
     weights = [log_vars['weight_depth'].item(), log_vars['weight_seg'].item()]
     assert weights == pytest.approx(expected, rel=1e-6)
@@ -63,7 +65,9 @@ def test_tiny_model_weights_and_common_descent_direction():
     torch.manual_seed(0)
     model = _TinyModel()
     z, z_low, losses = model(torch.randn(2, 2, 6, 6))
-    balancer = MGDA(('depth', 'seg', 'sr'), normalization='l2')
+    balancer = MGDA(
+        ('depth', 'seg', 'sr'), normalization='l2', weighting='normalized'
+    )
     total, log_vars = balancer(losses, shared=[z, z_low])
 
     grads = []
@@ -107,3 +111,26 @@ def test_evaluation_mode_weighs_evenly():
 def test_unknown_normalization():
     with pytest.raises(ValueError, match="'l1'"):
         MGDA(('depth',), normalization='l1')
+
+
+@pytest.mark.parametrize(
+    'normalization, alpha',
+    [
+        ('none', [0.1, 0.9]),
+        ('l2', [0.5, 0.5]),  # unit normalised grads (3, 0), (0, 1) -> (1, 1)
+        ('loss+', [36 / 37, 1 / 37]),  # grads / (L |g|): (1/6, 0), (0, 1)
+    ],
+)
+def test_default_weights_are_alpha_summing_to_one(normalization, alpha):
+    """The authors' convention: the min-norm coefficients weigh the
+    unnormalised losses, so the weights sum to 1 whatever the normaliser."""
+    z = torch.tensor([2.0, 1.0], requires_grad=True)
+    balancer = MGDA(('depth', 'seg'), normalization=normalization)
+    assert balancer.weighting == 'alpha'
+    total, log_vars = balancer({'depth': 3 * z[0], 'seg': z[1]}, shared=[z])
+    weights = [log_vars['weight_depth'].item(), log_vars['weight_seg'].item()]
+    assert weights == pytest.approx(alpha, rel=1e-6)
+    assert sum(weights) == pytest.approx(1.0)
+    assert total.item() == pytest.approx(6 * alpha[0] + alpha[1])
+    with pytest.raises(ValueError, match='weighting'):
+        MGDA(('depth', 'seg'), weighting='scaled')
