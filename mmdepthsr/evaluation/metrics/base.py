@@ -428,27 +428,35 @@ class BaseDenseMetric(BaseMetric):
             **extra: Entries written between ``protocol`` and
                 ``per_image``.
         """
-        if self.output_file is None or not is_main_process():
-            return
-        directory = osp.dirname(self.output_file)
-        if directory:
-            mkdir_or_exist(directory)
         content = dict(
             metrics=metrics,
             protocol=self.protocol,
             **extra,
             per_image=per_image,
         )
-        dump(
-            self.json_safe(content),
-            self.output_file,
-            file_format='json',
-            indent=2,
+        self.dump_results(
+            content, self.output_file, f'{self.results_name} and protocol'
         )
-        print_log(
-            f'{self.results_name} and protocol written to {self.output_file}',
-            logger='current',
-        )
+
+    @classmethod
+    def dump_results(
+        cls, content: dict, output_file: Optional[str], what: str
+    ) -> None:
+        """Write ``content`` as JSON (NaN as null) to ``output_file`` on the
+        main process and log it; nothing when ``output_file`` is None.
+
+        Args:
+            content (dict): What to write.
+            output_file (str, optional): The JSON path.
+            what (str): Log text naming the content.
+        """
+        if output_file is None or not is_main_process():
+            return
+        directory = osp.dirname(output_file)
+        if directory:
+            mkdir_or_exist(directory)
+        dump(cls.json_safe(content), output_file, file_format='json', indent=2)
+        print_log(f'{what} written to {output_file}', logger='current')
 
     def write_per_image_output(
         self,

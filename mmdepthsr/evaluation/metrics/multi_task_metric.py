@@ -19,14 +19,10 @@ of metrics, sub-metrics included, for the results files.
 
 import logging
 import math
-import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Union
 
-from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
-from mmengine.fileio import dump
 from mmengine.logging import print_log
-from mmengine.utils import mkdir_or_exist
 
 from mmdepthsr.registry import METRICS
 
@@ -389,26 +385,14 @@ class MultiTaskMetric(BaseMetric):
 
     def _write_output(self, metrics: Dict[str, float]) -> None:
         """Write ``output_file`` (main process only, NaN as null)."""
-        if self.output_file is None or not is_main_process():
-            return
-        directory = osp.dirname(self.output_file)
-        if directory:
-            mkdir_or_exist(directory)
         content = dict(
             metrics=metrics,
             protocol=self.protocol,
             metric_protocols=collect_protocols(self.metrics),
             relative_changes=self.changes,
         )
-        dump(
-            BaseDenseMetric.json_safe(content),
-            self.output_file,
-            file_format='json',
-            indent=2,
-        )
-        print_log(
-            f'Multi-task metrics and protocol written to {self.output_file}',
-            logger='current',
+        BaseDenseMetric.dump_results(
+            content, self.output_file, 'Multi-task metrics and protocol'
         )
 
 
