@@ -9,6 +9,9 @@ _base_ = [
 model = dict(
     type='BicubicBaseline',
     scale_factor=16,
+    # PIL's bicubic (Keys a = -0.5), as the literature's "Bicubic" rows and
+    # the LR maps of this protocol (GenerateLRDepth(method='bicubic_pil')).
+    kernel='pil',
     # The image only gives the output size; it is not normalised.
     data_preprocessor=dict(type='DenseDataPreprocessor'),
     test_cfg=dict(mode='whole'),

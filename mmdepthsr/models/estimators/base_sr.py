@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures.depth_norm import DEPTH_NORM_MODES, denormalize_depth
 
-from ..utils import stack_field, stack_lr_depth
+from ..utils import pil_bicubic_resize, stack_field, stack_lr_depth
 from ..utils.tiling import BLEND_MODES, slide_inference
 from .base import BaseDenseEstimator, SampleList
 
@@ -370,17 +370,26 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
 class BicubicBaseline(BaseGuidedSREstimator):
     """Bicubic upsampling of the LR depth: the reference row of DSR tables.
 
-    ``torch.nn.functional.interpolate(lr, size=(H, W), mode='bicubic',
-    align_corners=False)`` (Keys cubic convolution, ``a = -0.75``, edge
-    pixels replicated, no antialiasing). It differs from PIL's and MATLAB's
-    ``imresize`` bicubic (``a = -0.5``) by a fraction of the depth step
-    near edges, so published "Bicubic" numbers are matched only roughly.
-    The map is affine-equivariant (weights sum to 1), so the normalisation
-    of the input does not change the result in metres. The model has no
-    parameter and cannot be trained.
+    Two bicubics, chosen by ``kernel``:
+
+    - ``'torch'``: ``torch.nn.functional.interpolate(lr, size=(H, W),
+      mode='bicubic', align_corners=False)``: Keys cubic convolution with
+      ``a = -0.75``, edge pixels replicated.
+    - ``'pil'``: :func:`~mmdepthsr.models.utils.pil_bicubic_resize`, equal
+      to ``PIL.Image.fromarray(lr_float32, 'F').resize((W, H),
+      Image.BICUBIC)``: Keys ``a = -0.5`` (as MATLAB's ``imresize``), taps
+      outside the image dropped and the rest renormalised. This is the
+      "Bicubic" row of the NYU v2 DSR tables (DKN, FDSR, DCTNet, JIIF,
+      SGNet), whose LR maps are made by the same PIL resize.
+
+    The two differ by a fraction of the depth step near depth edges and at
+    the image border. Both maps are affine-equivariant (weights sum to 1),
+    so the normalisation of the input does not change the result in
+    metres. The model has no parameter and cannot be trained.
 
     Args:
         scale_factor (int): The SR factor ``s``.
+        kernel (str): ``'torch'`` or ``'pil'``. Defaults to ``'torch'``.
         test_cfg (dict, optional): As in :class:`BaseGuidedSREstimator`.
         data_preprocessor (dict, optional): Config of the
             :class:`DenseDataPreprocessor`.
@@ -388,15 +397,18 @@ class BicubicBaseline(BaseGuidedSREstimator):
 
     Examples:
         >>> import torch
-        >>> model = BicubicBaseline(scale_factor=2)
+        >>> model = BicubicBaseline(scale_factor=2, kernel='pil')
         >>> model.forward_sr(torch.zeros(1, 3, 4, 4),
         ...                  torch.ones(1, 1, 2, 2)).shape
         torch.Size([1, 1, 4, 4])
     """
 
+    KERNELS = ('torch', 'pil')
+
     def __init__(
         self,
         scale_factor: int,
+        kernel: str = 'torch',
         test_cfg: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -407,17 +419,23 @@ class BicubicBaseline(BaseGuidedSREstimator):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
         )
+        if kernel not in self.KERNELS:
+            raise ValueError(
+                f'BicubicBaseline: kernel must be one of {self.KERNELS}, '
+                f'got {kernel!r}.'
+            )
+        self.kernel = kernel
 
     def forward_sr(
         self, img: torch.Tensor, lr_depth: torch.Tensor
     ) -> torch.Tensor:
-        """``(N, 1, H, W)`` bicubic upsampling of ``lr_depth`` to the size
-        of ``img``."""
+        """``(N, 1, H, W)`` bicubic upsampling (``kernel``) of ``lr_depth``
+        to the size of ``img``."""
+        size = tuple(img.shape[-2:])
+        if self.kernel == 'pil':
+            return pil_bicubic_resize(lr_depth, size)
         return F.interpolate(
-            lr_depth,
-            size=tuple(img.shape[-2:]),
-            mode='bicubic',
-            align_corners=False,
+            lr_depth, size=size, mode='bicubic', align_corners=False
         )
 
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> Dict:

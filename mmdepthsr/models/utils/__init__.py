@@ -2,6 +2,7 @@ from . import (
     arg_checks,
     init_cfg,
     legacy_keys,
+    pil_resize,
     stage_freezing,
     targets,
     tiling,
@@ -9,6 +10,7 @@ from . import (
 from .arg_checks import *  # noqa: F401,F403
 from .init_cfg import *  # noqa: F401,F403
 from .legacy_keys import *  # noqa: F401,F403
+from .pil_resize import *  # noqa: F401,F403
 from .stage_freezing import *  # noqa: F401,F403
 from .targets import *  # noqa: F401,F403
 from .tiling import *  # noqa: F401,F403
@@ -21,6 +23,7 @@ __all__ = [
     *arg_checks.__all__,
     *init_cfg.__all__,
     *legacy_keys.__all__,
+    *pil_resize.__all__,
     *stage_freezing.__all__,
     *targets.__all__,
     *tiling.__all__,

@@ -1,13 +1,16 @@
 """BaseGuidedSREstimator bookkeeping and the BicubicBaseline, by values."""
 
 import math
+import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.structures import PixelData
+from PIL import Image
 
 from mmdepthsr.models.estimators.base_sr import (
     BaseGuidedSREstimator,
@@ -15,6 +18,12 @@ from mmdepthsr.models.estimators.base_sr import (
 )
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures import DenseDataSample
+
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
+    'configs',
+    'bicubic',
+)
 
 
 class NearestSR(BaseGuidedSREstimator):
@@ -249,3 +258,46 @@ def test_bicubic_baseline_constant_and_linear_maps():
     )
     with pytest.raises(NotImplementedError, match='nothing to train'):
         model.loss(torch.zeros(1, 3, 12, 15), [const])
+
+
+def _pil_upsample(lr, size):
+    img = Image.fromarray(np.asarray(lr, dtype=np.float32), mode='F')
+    out = img.resize((size[1], size[0]), Image.Resampling.BICUBIC)
+    return np.asarray(out, dtype=np.float64)
+
+
+@pytest.mark.parametrize('scale', [4, 8, 16])
+def test_nyu_bicubic_configs_reproduce_pil(scale):
+    """The NYU configs' baseline is PIL's bicubic of the LR map, in metres,
+    also through the per-image min-max normalisation of the protocol."""
+    cfg = Config.fromfile(osp.join(CONFIGS, f'bicubic_x{scale}_nyu-dsr.py'))
+    assert cfg.model.kernel == 'pil'
+    model = MODELS.build(cfg.model)
+    rng = np.random.default_rng(scale)
+    lr_m = rng.uniform(1.0, 6.0, (3, 5)).astype(np.float32)
+    lr_m[:, 3:] -= 0.8  # a depth edge
+    lo, hi = float(lr_m.min()), float(lr_m.max())
+    hr_size = (3 * scale, 5 * scale)
+    sample = _sample(
+        (lr_m[None] - lo) / (hi - lo),
+        img_shape=hr_size,
+        depth_norm_min=lo,
+        depth_norm_max=hi,
+    )
+    (out,) = model.predict(torch.zeros(1, 3, *hr_size), [sample])
+    pred = out.pred_sr_depth.data[0].double().numpy()
+    ref = _pil_upsample(lr_m, hr_size)
+    np.testing.assert_allclose(pred, ref, rtol=0, atol=1e-5 * ref.max())
+    # torch's bicubic (the SynthRooms config) is measurably different.
+    torch_model = BicubicBaseline(scale_factor=scale, kernel='torch')
+    (out,) = torch_model.predict(torch.zeros(1, 3, *hr_size), [sample])
+    diff = out.pred_sr_depth.data[0].double().numpy() - ref
+    assert np.abs(diff).max() > 1e-2
+
+
+def test_bicubic_baseline_kernel_argument():
+    assert BicubicBaseline(scale_factor=2).kernel == 'torch'
+    synth = Config.fromfile(osp.join(CONFIGS, 'bicubic_x8_synthrooms-dsr.py'))
+    assert synth.model.kernel == 'torch'
+    with pytest.raises(ValueError, match='kernel must be one of'):
+        BicubicBaseline(scale_factor=2, kernel='matlab')
