@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/data_pipeline.py [CONFIG] [--num 64] [--workers 0 2]
-        [--threads T]
+        [--threads T] [--model-iters 0]
 
 Measures, for the config's ``train_dataloader`` (by default the Eigen 2014
 SynthRooms coarse config: SynthRooms rendering + its train pipeline), in
@@ -20,6 +20,21 @@ one process and in this order:
   ``Runner.build_dataloader`` with ``num_workers=W``; samples/s over
   ``--num`` samples (rounded up to whole batches) once the first batch of
   every worker has arrived, and the start-up time to the first batch.
+
+For a config that trains on grid patches (``GridPatchDataset``), the first
+three cases time the wrapped dataset (one image per sample), the transforms
+are the wrapped pipeline's, and each DataLoader case runs twice: with the
+config's sampler and dataset cache (e.g. ``GridPatchSampler``, one load per
+image and pass) and with ``InfiniteSampler(shuffle=True)`` and a one-image
+cache (every patch loads its image). The DataLoader is then built by
+``DenseRunner.build_dataloader``, which gives the sampler the loader's
+batch size and number of workers.
+
+``--model-iters K`` (K > 0) also measures the model's consumption: the
+config's model and optimizer train ``K`` timed steps (after 2 untimed
+ones) on batches collated in advance (no data cost; the bare loop of
+``train_overhead.py``), and every DataLoader case is reported as a multiple
+of the model's samples/s (goal for patch training: >= 3).
 
 The environment is set up as the runner sets it (``env_cfg.mp_cfg``:
 multiprocessing start method, OpenCV threads). Prints markdown tables.
@@ -43,13 +58,19 @@ from _common import (
     load_average,
 )
 from mmengine.config import Config
-from mmengine.runner import Runner, set_random_seed
+from mmengine.runner import set_random_seed
 from mmengine.utils.dl_utils import set_multi_processing
+from train_overhead import make_batches, run_bare
 
-from mmdepthsr.registry import DATASETS
+from mmdepthsr.datasets import GridPatchDataset
+from mmdepthsr.engine import DenseRunner
+from mmdepthsr.registry import DATASETS, MODELS
 from mmdepthsr.utils import register_all_modules
 
-#: The default config: the Eigen 2014 coarse config on SynthRooms.
+#: The sampler and cache that every patch loads its image with.
+SHUFFLE_ALL = dict(
+    sampler=dict(type='InfiniteSampler', shuffle=True), cache_size=1
+)
 
 
 def parse_args(argv=None):
@@ -77,6 +98,13 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help='torch intra-op threads of the main process',
+    )
+    parser.add_argument(
+        '--model-iters',
+        type=int,
+        default=0,
+        help='timed training steps of the model on pre-collated batches '
+        '(0: do not measure the model)',
     )
     args = parser.parse_args(argv)
     if args.config is None:
@@ -134,15 +162,22 @@ def time_getitem(dataset, num):
     return time.perf_counter() - start
 
 
-def time_loader(cfg, num, workers):
-    """Steady-state samples/s and start-up seconds of the train loader."""
+def time_loader(cfg, num, workers, variant=None):
+    """Steady-state samples/s and start-up seconds of the train loader.
+
+    ``variant`` (e.g. :data:`SHUFFLE_ALL`) replaces the loader's sampler and
+    the dataset's ``cache_size``.
+    """
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg.num_workers = workers
     loader_cfg.persistent_workers = workers > 0
+    if variant is not None:
+        loader_cfg.sampler = copy.deepcopy(variant['sampler'])
+        loader_cfg.dataset.cache_size = variant['cache_size']
     batch_size = loader_cfg.batch_size
     num_batches = math.ceil(num / batch_size)
     start = time.perf_counter()
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    loader = DenseRunner.build_dataloader(loader_cfg, seed=0)
     iterator = iter(loader)
     # One batch per worker first (their start-up and first samples).
     for _ in range(max(workers, 1)):
@@ -156,6 +191,25 @@ def time_loader(cfg, num, workers):
     return num_batches * batch_size / elapsed, startup, batch_size
 
 
+def time_model(cfg, iters, warmup=2):
+    """Samples/s of the config's training steps on pre-collated batches."""
+    batch_size = cfg.train_dataloader.batch_size
+    batches, _ = make_batches(cfg, min(iters + warmup, 8), batch_size)
+    set_random_seed(0)
+    init_state = MODELS.build(copy.deepcopy(cfg.model)).state_dict()
+    seconds, _ = run_bare(cfg, init_state, batches, warmup, iters)
+    return batch_size / float(np.median(seconds))
+
+
+def describe_sampler(loader_cfg) -> str:
+    """'Type(key=value, ...), cache_size=N' of a train loader config."""
+    sampler = dict(loader_cfg.sampler)
+    name = sampler.pop('type')
+    args = ', '.join(f'{k}={v}' for k, v in sampler.items())
+    cache = loader_cfg.dataset.get('cache_size', 1)
+    return f'{name}({args}), cache_size={cache}'
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.threads is not None:
@@ -167,6 +221,10 @@ def main(argv=None):
     set_random_seed(0)
 
     dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+    patches = isinstance(dataset, GridPatchDataset)
+    if patches:
+        # Rendering and transforms of one image (the wrapped dataset).
+        dataset = dataset.dataset
     num = args.num
     dataset.get_data_info(0)  # warm-up (imports, caches)
     rows = []
@@ -176,10 +234,17 @@ def main(argv=None):
     rows.append(('transforms only (pre-rendered)', num / pipe_s))
     getitem_s = time_getitem(dataset, num)
     rows.append(('render + transforms (dataset[i])', num / getitem_s))
+    variants = [('config', None)]
+    if patches:
+        variants.append(('shuffle all', SHUFFLE_ALL))
     loader_rows = []
     for workers in args.workers:
-        fps, startup, batch_size = time_loader(cfg, num, workers)
-        loader_rows.append((workers, fps, startup, batch_size))
+        for name, variant in variants:
+            fps, startup, batch_size = time_loader(cfg, num, workers, variant)
+            loader_rows.append((workers, name, fps, startup, batch_size))
+    model_fps = None
+    if args.model_iters > 0:
+        model_fps = time_model(cfg, args.model_iters)
 
     load = load_average()
     print('## Machine\n')
@@ -207,25 +272,44 @@ def main(argv=None):
         print(f'| {key} | {value} |')
 
     sample = dataset.get_data_info(0)
-    packed = dataset[0]
+    loader_cfg = cfg.train_dataloader
+    network_input = shape_of(
+        DATASETS.build(copy.deepcopy(loader_cfg.dataset))[0]
+    )
     print(
         f'\n## Training data of {osp.basename(args.config)}\n\n'
         f'{type(dataset).__name__}, rendered {shape_of(sample)}, network '
-        f'input {shape_of(packed)}; {num} samples per case\n'
+        f'input {network_input}; {num} samples per case'
     )
-    print('| case | samples/s | ms/sample |')
-    print('|---|---|---|')
-    for name, fps in rows:
-        print(f'| {name} | {fps:.1f} | {1000 / fps:.1f} |')
-    for workers, fps, _, batch_size in loader_rows:
+    if patches:
         print(
-            f'| DataLoader num_workers={workers} (batch {batch_size}) | '
-            f'{fps:.1f} | {1000 / fps:.1f} |'
+            '\nGrid patches: the first three cases are per image; "config" '
+            f'is {describe_sampler(loader_cfg)}, "shuffle all" is '
+            'InfiniteSampler(shuffle=True), cache_size=1.'
         )
-    print('\n| DataLoader num_workers | start-up to first batch(es) s |')
+    ratio_head = ' x model |' if model_fps else ''
+    print(f'\n| case | samples/s | ms/sample |{ratio_head}')
+    print('|---|---|---|' + ('---|' if model_fps else ''))
+    for name, fps in rows:
+        tail = ' - |' if model_fps else ''
+        print(f'| {name} | {fps:.1f} | {1000 / fps:.1f} |{tail}')
+    for workers, name, fps, _, batch_size in loader_rows:
+        label = f'DataLoader num_workers={workers} (batch {batch_size})'
+        if patches:
+            label += f', {name}'
+        tail = f' {fps / model_fps:.2f} |' if model_fps else ''
+        print(f'| {label} | {fps:.1f} | {1000 / fps:.1f} |{tail}')
+    if model_fps:
+        print(
+            f'| model train step, pre-collated batches '
+            f'({args.model_iters} steps, median) | {model_fps:.1f} | '
+            f'{1000 / model_fps:.1f} | 1.00 |'
+        )
+    print('\n| DataLoader | start-up to first batch(es) s |')
     print('|---|---|')
-    for workers, _, startup, _ in loader_rows:
-        print(f'| {workers} | {startup:.2f} |')
+    for workers, name, _, startup, _ in loader_rows:
+        label = f'num_workers={workers}' + (f', {name}' if patches else '')
+        print(f'| {label} | {startup:.2f} |')
     print('\n| transform | ms/sample | share of transforms |')
     print('|---|---|---|')
     for name, seconds in per_transform:

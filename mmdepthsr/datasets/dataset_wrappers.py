@@ -10,6 +10,7 @@ patch files are written.
 """
 
 import copy
+from collections import OrderedDict
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -68,14 +69,18 @@ class GridPatchDataset:
     images. An image whose actual size differs raises an error naming its
     file when it is accessed.
 
-    The last loaded image is cached, so consecutive patches of one image
-    load it once. A shuffled sampler defeats the cache: every patch then
-    loads (and runs the wrapped pipeline on) its full image, i.e. an epoch
-    costs as many image loads as there are patches instead of images.
-    With ``shuffle=False`` (or a sampler that keeps an image's patches
-    together) each worker of a DataLoader loads each image about once per
-    batch it touches. The wrapper pickles without its cache, so it works
-    with DataLoader workers.
+    The ``cache_size`` most recently loaded images are kept (least
+    recently used first out), so the patches of an image reuse one load as
+    long as they come while it is cached. A shuffled sampler over all
+    patches defeats any small cache: every patch then loads (and runs the
+    wrapped pipeline on) its full image, i.e. an epoch costs as many image
+    loads as there are patches instead of images. :class:`GridPatchSampler`
+    shuffles the patches of ``images_per_group`` images at a time, and with
+    ``cache_size >= images_per_group`` each image is loaded once per pass
+    over the data. Random transforms of the wrapped pipeline are drawn once
+    per load and shared by the patches cut from it; per-patch augmentation
+    belongs in ``pipeline``. The cache lives in each process (each
+    DataLoader worker has its own) and is not pickled.
 
     Args:
         dataset (dict | Dataset): The wrapped dataset or its config.
@@ -88,6 +93,8 @@ class GridPatchDataset:
             the data list or loading an image.
         pipeline (Sequence[dict | Callable]): Transforms applied to each
             patch. Defaults to ``()`` (the raw results dict).
+        cache_size (int): Number of loaded images kept in memory (per
+            process). Defaults to 1.
         lazy_init (bool): Defer planning the grid to :meth:`full_init`.
             Defaults to False.
 
@@ -107,6 +114,7 @@ class GridPatchDataset:
         stride: Optional[IntPair] = None,
         img_shape: Optional[Sequence[int]] = None,
         pipeline: Sequence = (),
+        cache_size: int = 1,
         lazy_init: bool = False,
     ):
         if isinstance(dataset, dict):
@@ -136,8 +144,13 @@ class GridPatchDataset:
             else to_pair(img_shape, 'GridPatchDataset: img_shape')
         )
         self.pipeline = Compose(list(pipeline))
-        self._cache_idx: Optional[int] = None
-        self._cache: Optional[dict] = None
+        if int(cache_size) != cache_size or cache_size < 1:
+            raise ValueError(
+                'GridPatchDataset: cache_size must be a positive integer '
+                f'(images kept in memory), got {cache_size!r}.'
+            )
+        self.cache_size = int(cache_size)
+        self._cache: OrderedDict = OrderedDict()
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
@@ -211,8 +224,10 @@ class GridPatchDataset:
 
     def _load(self, src_idx: int) -> dict:
         """The results of the wrapped pipeline for image ``src_idx``."""
-        if self._cache_idx == src_idx:
-            return self._cache
+        cached = self._cache.get(src_idx)
+        if cached is not None:
+            self._cache.move_to_end(src_idx)
+            return cached
         if isinstance(self.dataset, BaseDataset):
             # Not dataset[i]: in training mode it silently replaces a
             # sample its pipeline drops by a random other one.
@@ -230,12 +245,22 @@ class GridPatchDataset:
                 'is already packed; move PackDenseInputs from the wrapped '
                 "dataset's pipeline to the GridPatchDataset pipeline."
             )
-        self._cache_idx, self._cache = src_idx, results
+        self._cache[src_idx] = results
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
         return results
 
     def __len__(self) -> int:
         self.full_init()
         return int(self._cumulative[-1]) if len(self._cumulative) else 0
+
+    @property
+    def patch_counts(self) -> Tuple[int, ...]:
+        """Number of patches of each image of the wrapped dataset; the
+        patches of image ``i`` are the indices
+        ``sum(patch_counts[:i]) .. sum(patch_counts[:i + 1]) - 1``."""
+        self.full_init()
+        return tuple(int(c) for c in np.diff(self._cumulative, prepend=0))
 
     def locate(self, idx: int) -> Tuple[int, int]:
         """Map a patch index to ``(source_idx, patch index in the image)``.
@@ -348,8 +373,7 @@ class GridPatchDataset:
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state['_cache_idx'] = None
-        state['_cache'] = None
+        state['_cache'] = OrderedDict()
         return state
 
     def __repr__(self) -> str:

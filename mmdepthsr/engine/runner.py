@@ -1,8 +1,12 @@
 """The Runner of mmdepthsr (``runner_type='DenseRunner'``)."""
 
-from mmengine.runner import Runner
+import copy
+from typing import Dict, Optional, Union
 
-from mmdepthsr.registry import RUNNERS
+from mmengine.runner import Runner
+from torch.utils.data import DataLoader
+
+from mmdepthsr.registry import DATA_SAMPLERS, RUNNERS
 from mmdepthsr.utils.checkpoint import trusted_checkpoint_loading
 
 
@@ -18,8 +22,26 @@ class DenseRunner(Runner):
     ``weights_only=False`` and a logged warning. Weights loaded by the model
     itself (``init_cfg=dict(type='Pretrained')``) stay weights-only.
 
+    Data loaders are built by :meth:`build_dataloader`, which tells a
+    :class:`~mmdepthsr.datasets.GridPatchSampler` the loader's batch size
+    and number of workers.
+
     All arguments are those of :class:`mmengine.runner.Runner`.
     """
+
+    @staticmethod
+    def build_dataloader(
+        dataloader: Union[DataLoader, Dict],
+        seed: Optional[int] = None,
+        diff_rank_seed: bool = False,
+    ) -> DataLoader:
+        """MMEngine's ``Runner.build_dataloader``, after
+        :func:`fill_sampler_loader_args`."""
+        if isinstance(dataloader, dict):
+            dataloader = fill_sampler_loader_args(dataloader)
+        return Runner.build_dataloader(
+            dataloader, seed=seed, diff_rank_seed=diff_rank_seed
+        )
 
     def load_or_resume(self) -> None:
         """Load or resume the checkpoint chosen by ``load_from`` /
@@ -35,3 +57,38 @@ class DenseRunner(Runner):
         """
         with trusted_checkpoint_loading():
             return super().load_checkpoint(filename, *args, **kwargs)
+
+
+def fill_sampler_loader_args(dataloader: Dict) -> Dict:
+    """Give a sampler that deals batches to workers the loader's layout.
+
+    A sampler class with the attribute ``needs_loader_args = True`` (e.g.
+    :class:`~mmdepthsr.datasets.GridPatchSampler`) gets ``batch_size`` and
+    ``num_workers`` from the data loader config, unless its own config
+    sets them.
+
+    Args:
+        dataloader (dict): A data loader config (not modified).
+
+    Returns:
+        dict: The config, a copy with the sampler arguments filled in when
+        any were missing.
+    """
+    sampler = dataloader.get('sampler')
+    if not isinstance(sampler, dict):
+        return dataloader
+    sampler_type = sampler.get('type')
+    if isinstance(sampler_type, str):
+        sampler_type = DATA_SAMPLERS.get(sampler_type)
+    if not getattr(sampler_type, 'needs_loader_args', False):
+        return dataloader
+    missing = {
+        key: dataloader.get(key, default)
+        for key, default in (('batch_size', 1), ('num_workers', 0))
+        if key not in sampler
+    }
+    if not missing:
+        return dataloader
+    dataloader = copy.deepcopy(dataloader)
+    dataloader['sampler'].update(missing)
+    return dataloader

@@ -145,11 +145,13 @@ def test_shapes_from_data_list_and_probe_and_cache():
     assert listed.loads == 0  # planned from the data list
     assert len(dataset) == 1 + 2
     assert dataset.locate(2) == (1, 1)
+    assert dataset.patch_counts == (1, 2)
 
     probed = _toy([(16, 16)] * 3)
     dataset = GridPatchDataset(probed, patch_size=8)
     assert probed.loads == 1  # image 0, once
     assert len(dataset) == 12
+    assert dataset.patch_counts == (4, 4, 4)
     for idx in range(len(dataset)):
         dataset[idx]
     assert probed.loads == 3  # the probe is reused; one load per image
@@ -185,8 +187,11 @@ def test_pickles_without_cache_and_works_with_workers():
         patch_size=8,
         pipeline=[dict(type='PackDenseInputs')],
     )
+    dataset[0]
+    assert list(dataset._cache) == [0]
     clone = pickle.loads(pickle.dumps(dataset))
-    assert clone._cache is None
+    assert len(clone._cache) == 0
+    assert list(dataset._cache) == [0]  # the original keeps its cache
     torch.testing.assert_close(clone[5]['inputs'], dataset[5]['inputs'])
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=4, num_workers=2, collate_fn=pseudo_collate
