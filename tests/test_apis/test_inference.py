@@ -304,3 +304,59 @@ def test_normalize_depth_inference_cfg(cfg, stats_key):
     assert (note is not None) == (
         'stats_key' not in cfg and stats_key is not None
     )
+
+
+# ----------------------------------------------------------------- CUDA
+
+V3_SYNTH = osp.join(
+    ROOT,
+    'configs',
+    'v3_fusion',
+    'v3-fusion_lightenc_1xb8-300it_synthrooms-dsr-x8.py',
+)
+
+
+def write_v3_checkpoint(path) -> str:
+    """Weights of the v3 SynthRooms model drawn after
+    ``torch.manual_seed(0)``, as an MMEngine-style checkpoint."""
+    from mmdepthsr.registry import MODELS
+
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(V3_SYNTH).model)
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), str(path))
+    return str(path)
+
+
+def v3_predictions(checkpoint, device):
+    """v3 (tiled inference with per-tile normalisation, the config's
+    ``test_cfg``) on a 240 x 320 image and its 30 x 40 LR depth; the
+    predictions moved to the CPU, by key."""
+    model = init_model(V3_SYNTH, checkpoint, device=device)
+    assert model.test_cfg['mode'] == 'slide'
+    assert {p.device.type for p in model.parameters()} == {device}
+    result = inference_model(model, _rgb(240, 320), lr_depth=_lr(30, 40))
+    keys = ('pred_sr_depth', 'pred_depth')
+    return {k: result.get(k).data.cpu() for k in keys}
+
+
+@pytest.mark.cuda
+def test_v3_slide_inference_on_cuda_equals_cpu(tmp_path):
+    checkpoint = write_v3_checkpoint(tmp_path / 'v3.pth')
+    cpu = v3_predictions(checkpoint, 'cpu')
+    # float32 convolutions on the GPU too (no TF32)
+    backends = (torch.backends.cudnn, torch.backends.cuda.matmul)
+    saved = [b.allow_tf32 for b in backends]
+    try:
+        for backend in backends:
+            backend.allow_tf32 = False
+        cuda = v3_predictions(checkpoint, 'cuda')
+    finally:
+        for backend, value in zip(backends, saved):
+            backend.allow_tf32 = value
+    for key, expected in cpu.items():
+        assert expected.shape == (1, 240, 320), key
+        assert expected.std() > 0, key
+        # metres: about 1 mm at most, far below what a misplaced tile changes
+        torch.testing.assert_close(
+            cuda[key], expected, rtol=1e-3, atol=1e-4, msg=key
+        )

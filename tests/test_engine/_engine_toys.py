@@ -107,7 +107,8 @@ class EngineToyMetric(BaseMetric):
 
 @HOOKS.register_module(force=True)
 class EngineToyRankHook(Hook):
-    """Writes ``rank<r>.json`` (rank, world size, iterations) at the end."""
+    """Writes ``rank<r>.json`` (rank, world size, iterations, device of the
+    parameters) at the end."""
 
     def after_train(self, runner):
         with open(
@@ -119,6 +120,7 @@ class EngineToyRankHook(Hook):
                     world_size=get_world_size(),
                     iter=runner.iter,
                     pid=os.getpid(),
+                    device=str(next(runner.model.parameters()).device),
                 ),
                 f,
             )

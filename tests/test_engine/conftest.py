@@ -4,7 +4,6 @@ import os.path as osp
 import sys
 
 import pytest
-import torch
 
 TOYS_DIR = osp.dirname(osp.abspath(__file__))
 if TOYS_DIR not in sys.path:
@@ -24,11 +23,3 @@ def toy_config(tmp_path):
         return str(path)
 
     return write
-
-
-@pytest.fixture
-def force_cpu(monkeypatch):
-    """Run MMEngine and our code on CPU even where CUDA exists (bit
-    exactness is a CPU property; GPU kernels may be non-deterministic)."""
-    monkeypatch.setattr('mmengine.device.utils.DEVICE', 'cpu')
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)

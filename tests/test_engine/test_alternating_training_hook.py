@@ -536,9 +536,7 @@ def _runner_train(config, work_dir, max_iters, resume_from=None):
     )
 
 
-def test_resume_inside_a_depth_step_is_bit_exact(
-    toy_config, tmp_path, force_cpu
-):
+def test_resume_inside_a_depth_step_is_bit_exact(toy_config, tmp_path):
     n = len(RUNNER_PHASES)
     config = toy_config(max_iters=n, interval=8, with_val=False)
     full = _runner_train(config, tmp_path / 'full', n)

@@ -103,7 +103,7 @@ def test_configure_amp_rejects_other_wrappers():
         configure_amp(Config(dict()), enable=True, device='cpu')
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.cuda
 def test_amp_optim_wrapper_builds_on_cuda():
     cfg = _cfg()
     configure_amp(cfg, enable=True)

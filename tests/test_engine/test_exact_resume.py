@@ -52,7 +52,7 @@ def _states_equal(a, b):
 
 
 @pytest.mark.slow
-def test_resume_is_bit_exact(toy_config, tmp_path, force_cpu):
+def test_resume_is_bit_exact(toy_config, tmp_path):
     config = toy_config(max_iters=2 * N, interval=N)
     full = _train(config, tmp_path / 'full', 2 * N)
     _train(config, tmp_path / 'part', N)
@@ -81,7 +81,7 @@ def test_resume_is_bit_exact(toy_config, tmp_path, force_cpu):
 
 
 @pytest.mark.slow
-def test_resume_without_rng_hook_diverges(toy_config, tmp_path, force_cpu):
+def test_resume_without_rng_hook_diverges(toy_config, tmp_path):
     """Control: the comparison above is sensitive to the RNG states."""
     config = toy_config(max_iters=2 * N, interval=N, with_val=False)
     full = _train(config, tmp_path / 'full', 2 * N, rng_hook=False)

@@ -108,7 +108,7 @@ BN_STATS = ('bn.running_mean', 'bn.running_var')
 HEAD = ('head.weight', 'head.bias')
 
 
-def test_stage_switch_and_frozen_parts(toy_config, tmp_path, force_cpu):
+def test_stage_switch_and_frozen_parts(toy_config, tmp_path):
     config = toy_config(max_iters=4, interval=4, with_val=False)
     runner, rec = _runner(config, tmp_path / 'run', 4)
     runner.train()
@@ -135,7 +135,7 @@ def test_stage_switch_and_frozen_parts(toy_config, tmp_path, force_cpu):
         assert not torch.equal(second[k], end[k]), k
 
 
-def test_resume_in_second_stage(toy_config, tmp_path, force_cpu):
+def test_resume_in_second_stage(toy_config, tmp_path):
     config = toy_config(max_iters=6, interval=3, with_val=False)
     full, _ = _runner(config, tmp_path / 'full', 6)
     full.train()

@@ -15,7 +15,11 @@ def _modules_after_import(module: str) -> set:
         f'import sys, {module}; '
         "print(' '.join(m for m in sys.modules if m.startswith('mmdepthsr')))"
     )
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    # Prepended: the rest of PYTHONPATH may hold the dependencies.
+    path = os.pathsep.join(
+        p for p in (ROOT, os.environ.get('PYTHONPATH')) if p
+    )
+    env = dict(os.environ, PYTHONPATH=path)
     out = subprocess.run(
         [sys.executable, '-c', code],
         capture_output=True,

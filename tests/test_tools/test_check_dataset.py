@@ -124,6 +124,21 @@ def test_spread_indices(tool):
     assert tool.spread_indices(0, 5) == []
 
 
+def test_long_notes_keep_the_file_at_their_end(tool):
+    # Two paths longer than a line (e.g. pytest-xdist's temporary folders):
+    # four lines unshortened, and the middle cut cannot shorten them.
+    img = '/tmp/' + 'x' * 80 + '/001_img.png'
+    depth = '/tmp/' + 'x' * 80 + '/001_depth.png'
+    note = f'#1 {img}: FileNotFoundError: gt_depth file not found: {depth}'
+    lines = tool._note_lines(note)
+    assert len(lines) <= 3
+    assert lines[-1].strip() == depth
+    assert lines[0].strip().startswith('#1 ...')
+    assert 'FileNotFoundError' in ' '.join(lines)
+    # A note that fits is left alone.
+    assert tool._note_lines('#1: short note') == [' ' * 16 + '#1: short note']
+
+
 def test_synthrooms_config_report_values(tool, tmp_path, capsys):
     options = [
         '--cfg-options',

@@ -1,13 +1,18 @@
-"""demo/image_demo.py with the bicubic baseline (no checkpoint)."""
+"""demo/image_demo.py with the bicubic baseline (no checkpoint), and with
+v3 on the GPU."""
 
 import importlib.util
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'demo', 'image_demo.py')
@@ -82,3 +87,66 @@ def test_demo_reports_a_missing_lr_depth(tmp_path):
     demo = _load_demo()
     with pytest.raises(SystemExit, match='needs lr_depth'):
         demo.main([rgb_path, CONFIG, 'none', '--out-dir', str(tmp_path)])
+
+
+# ----------------------------------------------------------------- CUDA
+
+V3_SYNTH = osp.join(
+    ROOT,
+    'configs',
+    'v3_fusion',
+    'v3-fusion_lightenc_1xb8-300it_synthrooms-dsr-x8.py',
+)
+
+
+@pytest.mark.cuda
+def test_demo_on_cuda_writes_what_the_cpu_writes(tmp_path):
+    """``demo/image_demo.py ... --device cuda`` as a command, v3 with seeded
+    weights (tiled inference), against the same demo on the CPU."""
+    from mmdepthsr.registry import MODELS
+
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(V3_SYNTH).model)
+    checkpoint = str(tmp_path / 'v3.pth')
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), checkpoint)
+    rng = np.random.default_rng(0)
+    rgb_path = str(tmp_path / 'room.png')
+    lr_path = str(tmp_path / 'room_lr.png')
+    cv2.imwrite(rgb_path, rng.integers(0, 256, (240, 320, 3), np.uint8))
+    cv2.imwrite(lr_path, rng.integers(800, 6000, (30, 40)).astype(np.uint16))
+    args = [rgb_path, lr_path, V3_SYNTH, checkpoint]
+
+    cpu_dir = str(tmp_path / 'cpu')
+    _load_demo().main([*args, '--out-dir', cpu_dir, '--device', 'cpu'])
+    cuda_dir = str(tmp_path / 'cuda')
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (ROOT, env.get('PYTHONPATH')) if p
+    )
+    env['NVIDIA_TF32_OVERRIDE'] = '0'  # float32 convolutions, as the CPU
+    proc = subprocess.run(
+        [
+            sys.executable,
+            DEMO,
+            *args,
+            '--out-dir',
+            cuda_dir,
+            '--device',
+            'cuda',
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for name in ('room_pred_sr_depth.png', 'room_pred_depth.png'):
+        assert f'wrote {osp.join(cuda_dir, name)}' in proc.stdout
+        cpu = cv2.imread(osp.join(cpu_dir, name), cv2.IMREAD_UNCHANGED)
+        cuda = cv2.imread(osp.join(cuda_dir, name), cv2.IMREAD_UNCHANGED)
+        assert cuda.dtype == np.uint16 and cuda.shape == (240, 320)
+        # millimetres: rounding plus float32 differences
+        diff = np.abs(cuda.astype(np.int64) - cpu.astype(np.int64))
+        assert (diff <= 2 + 1e-3 * cpu).all(), name
+    assert osp.isfile(osp.join(cuda_dir, 'room_panel.png'))

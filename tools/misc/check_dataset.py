@@ -1041,7 +1041,12 @@ def _clip(text: str, width: int) -> str:
 
 def _note_lines(note: str, indent: int = 16, max_lines: int = 3) -> List[str]:
     """A note wrapped at spaces to ``max_lines`` lines; words (file paths)
-    are never split, so a line may exceed the width for a long path."""
+    are never split, so a line may exceed the width for a long path.
+
+    A longer note is shortened in the middle; if its long words still need
+    more lines, words after the first are replaced by ``...`` until it
+    fits, so that its end (usually the file an error names) stays.
+    """
     width = WIDTH - indent
 
     def wrap(text):
@@ -1052,6 +1057,11 @@ def _note_lines(note: str, indent: int = 16, max_lines: int = 3) -> List[str]:
     lines = wrap(note)
     if len(lines) > max_lines:
         lines = wrap(_clip(note, width * max_lines - 10))
+    words = note.split()
+    start = 1
+    while len(lines) > max_lines and start < len(words) - 1:
+        start += 1
+        lines = wrap(' '.join([words[0], '...', *words[start:]]))
     return [' ' * indent + line for line in lines[:max_lines]]
 
 
