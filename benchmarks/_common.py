@@ -4,7 +4,10 @@ default config."""
 import glob
 import os
 import os.path as osp
-import platform
+
+from mmdepthsr.utils import cpu_model
+
+__all__ = ['ROOT', 'cpu_model', 'default_config', 'load_average']
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: The config the benchmarks use unless one is given: Eigen 2014 coarse on
@@ -29,15 +32,3 @@ def load_average() -> str:
     if not hasattr(os, 'getloadavg'):
         return 'n/a'
     return ', '.join(f'{x:.2f}' for x in os.getloadavg())
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (platform string elsewhere)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

@@ -6,6 +6,7 @@ Examples::
     python tools/test.py CONFIG CHECKPOINT --work-dir work_dirs/eval
     python tools/test.py configs/bicubic/bicubic_x8_nyu-dsr.py none
     python tools/test.py CONFIG CHECKPOINT --out preds.pkl --show-dir vis/
+    python tools/test.py CONFIG CHECKPOINT --channels-last --amp bf16
     python tools/test.py CONFIG CHECKPOINT --cfg-options \
         test_evaluator.crop=eigen_nyu
     bash tools/dist_test.sh CONFIG CHECKPOINT 8               # torchrun
@@ -18,7 +19,8 @@ Outputs:
 - stdout: a header table (config, checkpoint, the protocol of each metric)
   and the metric table (one row per key);
 - ``<work_dir>/test_<timestamp>.json``: ``metrics``, ``protocol`` (per
-  metric class), ``checkpoint``, ``config``, ``time``, ``num_samples``;
+  metric class), ``checkpoint``, ``config``, ``time``, ``num_samples``,
+  ``inference`` (the switches below);
 - ``--out FILE.pkl``: one dict per test sample, in dataset order, with
   ``img_path``, ``sample_idx``, ``ori_shape``, ``img_shape`` and every
   ``pred_*`` map as a ``(C, H, W)`` numpy array at the ground truth's size
@@ -27,6 +29,12 @@ Outputs:
 - ``--show-dir DIR``: one PNG per test sample, ``RGB | prediction | ground
   truth | error``
   (:class:`~mmdepthsr.engine.visualization_hook.DenseVisualizationHook`).
+
+Inference switches (:func:`~mmdepthsr.apis.apply_inference_switches`):
+``--amp [bf16|fp16]`` autocasts the test step (a bare ``--amp`` is bf16;
+put it after CONFIG and CHECKPOINT), ``--channels-last`` stores parameters
+and inputs channels-last, ``--compile`` runs the model through
+``torch.compile``. Predictions are float32 either way.
 """
 
 import argparse
@@ -40,6 +48,7 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import dump
 from terminaltables import AsciiTable
 
+from mmdepthsr.apis import add_inference_arguments, apply_inference_switches
 from mmdepthsr.engine import (
     ConfigValidationError,
     DenseVisualizationHook,
@@ -85,6 +94,7 @@ def parse_args(argv=None):
         help='write one RGB | prediction | ground truth | error PNG per '
         'test sample into this dir',
     )
+    add_inference_arguments(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -230,6 +240,16 @@ def main(argv=None):
             sys.exit(f'ERROR: {err}')
     for note in notes:
         runner.logger.info(note)
+    try:
+        switches = apply_inference_switches(
+            runner.model,
+            amp=args.amp,
+            channels_last=args.channels_last,
+            compile=args.compile,
+        )
+    except ValueError as err:
+        sys.exit(f'ERROR: {err}')
+    runner.logger.info(f'Inference switches: {switches}')
     metrics = runner.test()
     if not is_main_process():
         return
@@ -245,6 +265,7 @@ def main(argv=None):
         cfg_options=args.cfg_options,
         time=datetime.datetime.now().isoformat(timespec='seconds'),
         num_samples=len(runner.test_dataloader.dataset),
+        inference=switches,
     )
     json_file = osp.join(cfg.work_dir, f'test_{runner.timestamp}.json')
     dump(results, json_file, file_format='json', indent=2)

@@ -27,6 +27,8 @@ from mmdepthsr.registry import MODELS, TRANSFORMS
 from mmdepthsr.structures import DenseDataSample
 from mmdepthsr.utils import load_checkpoint, register_all_modules
 
+from .inference_switches import apply_inference_switches
+
 __all__ = [
     'init_model',
     'inference_model',
@@ -50,6 +52,9 @@ def init_model(
     checkpoint: Optional[str] = None,
     device: str = 'cpu',
     cfg_options: Optional[dict] = None,
+    amp: Optional[str] = None,
+    channels_last: bool = False,
+    compile: bool = False,
 ) -> torch.nn.Module:
     """Build a model from a config and load its checkpoint.
 
@@ -67,14 +72,24 @@ def init_model(
         device (str): Device of the model. Defaults to ``'cpu'``.
         cfg_options (dict, optional): Overrides merged into the config
             (``{'model.test_cfg.mode': 'whole'}``). Defaults to None.
+        amp (str, optional): ``'bf16'`` or ``'fp16'``: predict under
+            autocast (:func:`~mmdepthsr.apis.apply_inference_switches`, as
+            ``tools/test.py --amp``). Defaults to None (float32).
+        channels_last (bool): Channels-last parameters and inputs.
+            Defaults to False.
+        compile (bool): ``torch.compile`` the model's forward. Defaults to
+            False.
 
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg`` set (and
-        ``model.dataset_meta`` when the checkpoint records one).
+        ``model.dataset_meta`` when the checkpoint records one), and
+        ``model.inference_switches`` recording ``amp``, ``channels_last``
+        and ``compile``.
 
     Raises:
         TypeError: If ``config`` is neither a path nor a Config.
         KeyError: If the config has no ``model``.
+        ValueError: If ``amp`` is unknown or not supported on ``device``.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -110,6 +125,9 @@ def init_model(
     model.cfg = config
     model.to(device)
     model.eval()
+    apply_inference_switches(
+        model, amp=amp, channels_last=channels_last, compile=compile
+    )
     return model
 
 

@@ -8,6 +8,7 @@ from .checkpoint import (
 )
 from .config import load_config
 from .dist import init_distributed, setup_distributed
+from .machine import cpu_model, device_name
 from .setup_env import register_all_modules
 
 __all__ = [
@@ -21,4 +22,6 @@ __all__ = [
     'trusted_checkpoint_loading',
     'init_distributed',
     'setup_distributed',
+    'cpu_model',
+    'device_name',
 ]
