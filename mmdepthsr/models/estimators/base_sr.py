@@ -20,7 +20,11 @@ from mmdepthsr.registry import MODELS
 from mmdepthsr.structures.depth_norm import DEPTH_NORM_MODES, denormalize_depth
 
 from ..utils import pil_bicubic_resize, stack_field, stack_lr_depth
-from ..utils.tiling import BLEND_MODES, slide_inference
+from ..utils.tiling import (
+    BLEND_MODES,
+    check_tile_batch_size,
+    slide_inference,
+)
 from .base import BaseDenseEstimator, SampleList
 
 _TEST_CFG_DEFAULTS = dict(
@@ -30,6 +34,7 @@ _TEST_CFG_DEFAULTS = dict(
     normalize=None,
     blend='mean',
     margin=0,
+    tile_batch_size=16,
 )
 
 
@@ -87,7 +92,9 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             and for ``'slide'``: ``patch_size`` (HR ``(h, w)``), ``stride``
             (defaults to ``patch_size``), ``normalize`` (None, ``'max'``,
             ``'minmax'``), ``blend`` (``'mean'``, ``'linear'``), ``margin``
-            (HR pixels). Defaults to ``dict(mode='whole')``.
+            (HR pixels), ``tile_batch_size`` (tiles per forward pass, over
+            all images of the batch; None: all at once; default 16).
+            Defaults to ``dict(mode='whole')``.
         data_preprocessor (dict, optional): Config of the
             :class:`DenseDataPreprocessor`.
         init_cfg (dict, optional): Weight initialisation config.
@@ -152,6 +159,9 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
                 f'{name}: test_cfg.blend must be one of {BLEND_MODES}, got '
                 f'{cfg["blend"]!r}.'
             )
+        check_tile_batch_size(
+            cfg['tile_batch_size'], f'{name}: test_cfg.tile_batch_size'
+        )
         return cfg
 
     @abstractmethod
@@ -336,6 +346,7 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             blend=cfg['blend'],
             margin=cfg['margin'],
             raw_keys=self.raw_output_keys,
+            tile_batch_size=cfg['tile_batch_size'],
         )
         if cfg['normalize'] is None:
             pred = self._denormalize_output(pred, data_samples)

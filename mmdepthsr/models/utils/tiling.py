@@ -175,6 +175,52 @@ def _check_tile_output(
         )
 
 
+def check_tile_batch_size(
+    tile_batch_size: Optional[int], name: str = 'tile_batch_size'
+) -> None:
+    """Raise unless ``tile_batch_size`` is a positive integer or None.
+
+    Args:
+        tile_batch_size (int, optional): The value to check.
+        name (str): How the error message names it.
+
+    Raises:
+        ValueError: If the value is not a positive integer or None.
+    """
+    if tile_batch_size is not None and (
+        isinstance(tile_batch_size, bool)
+        or not isinstance(tile_batch_size, int)
+        or tile_batch_size < 1
+    ):
+        raise ValueError(
+            f'{name} must be a positive integer or None (all tiles in one '
+            f'pass), got {tile_batch_size!r}.'
+        )
+
+
+def _as_dict(
+    pred: TileOutput, is_dict: Optional[bool], keys: Optional[set]
+) -> Dict[Optional[str], torch.Tensor]:
+    """The outputs of one forward pass as a dict (key None for a tensor),
+    checked against the kind and keys of the previous passes."""
+    if is_dict is not None and isinstance(pred, dict) != is_dict:
+        raise ValueError(
+            'slide_inference: the network returned a tensor for one '
+            'tile and a dict for another.'
+        )
+    preds = pred if isinstance(pred, dict) else {None: pred}
+    if not preds:
+        raise ValueError(
+            'slide_inference: the network returned an empty dict.'
+        )
+    if keys is not None and set(preds) != keys:
+        raise ValueError(
+            'slide_inference: the tiles returned different keys '
+            f'{sorted(preds)} and {sorted(keys)}.'
+        )
+    return preds
+
+
 def slide_inference(
     forward_fn: Callable[[torch.Tensor, torch.Tensor], TileOutput],
     img: torch.Tensor,
@@ -186,8 +232,10 @@ def slide_inference(
     blend: str = 'mean',
     margin: int = 0,
     raw_keys: Sequence[str] = (),
+    tile_batch_size: Optional[int] = 16,
 ) -> TileOutput:
-    """Run a guided DSR network tile by tile and stitch the HR outputs.
+    """Run a guided DSR network on batches of tiles and stitch the HR
+    outputs.
 
     The HR image and the LR depth are cut on the same grid (the LR tile of
     the HR box ``(top, left, h, w)`` is ``(top/s, left/s, h/s, w/s)``), so
@@ -199,11 +247,24 @@ def slide_inference(
     ground truth) and the tile output is brought back to metres before
     stitching. Overlaps are blended as described in the module docstring.
 
+    The tiles of all images of the batch are cut once into one tensor
+    (grid position major: the ``N`` images at the first position, then the
+    ``N`` images at the next one), normalised together, and passed to
+    ``forward_fn`` in slices of ``tile_batch_size`` tiles. Each output
+    slice is weighted and added into the stitched map, one addition per
+    grid position that the slice holds. ``tile_batch_size=N`` runs the
+    network on the same batches as a tile-by-tile loop over the grid;
+    every value of ``tile_batch_size`` stitches the same sums in the same
+    order, so the result differs only where the network's arithmetic
+    depends on the batch size (float rounding).
+
     Args:
-        forward_fn (Callable): ``forward_fn(img_tile, lr_tile)`` with
-            ``(N, 3, h, w)`` and ``(N, 1, h/s, w/s)`` returning
-            ``(N, C, h, w)``, or a dict of such tensors (the same keys for
-            every tile; ``C`` may differ between entries).
+        forward_fn (Callable): ``forward_fn(img_tiles, lr_tiles)`` with
+            ``(B, 3, h, w)`` and ``(B, 1, h/s, w/s)`` returning
+            ``(B, C, h, w)``, or a dict of such tensors (the same keys for
+            every call; ``C`` may differ between entries). Every tile must
+            be processed independently of the others in its batch (a
+            network in eval mode).
         img (Tensor): ``(N, 3, H, W)`` guidance image.
         lr_depth (Tensor): ``(N, 1, H/s, W/s)`` LR depth (metres when
             ``normalize`` is set).
@@ -217,6 +278,9 @@ def slide_inference(
         raw_keys (Sequence[str]): Dict entries that are not depth (e.g.
             ``'seg_logits'``): never de-normalised, stitched as returned.
             Ignored for a tensor output. Defaults to ().
+        tile_batch_size (int, optional): Tiles per call of ``forward_fn``
+            (``B``, the last call may get fewer); None passes all ``N * T``
+            tiles in one call. Memory grows with it. Defaults to 16.
 
     Returns:
         Tensor | dict[str, Tensor]: ``(N, C, H, W)`` stitched output, or a
@@ -224,7 +288,8 @@ def slide_inference(
 
     Raises:
         ValueError: On inconsistent sizes, tiles off the LR grid, a margin
-            too large for the overlap, or a tile output of the wrong size.
+            too large for the overlap, a tile output of the wrong size, or
+            a ``tile_batch_size`` that is not a positive integer or None.
     """
     if normalize is not None and normalize not in DEPTH_NORM_MODES:
         raise ValueError(
@@ -240,6 +305,7 @@ def slide_inference(
         raise ValueError(
             f'slide_inference: margin must be an integer >= 0, got {margin}.'
         )
+    check_tile_batch_size(tile_batch_size, 'slide_inference: tile_batch_size')
     s = int(scale_factor)
     if s != scale_factor or s < 1:
         raise ValueError(
@@ -281,56 +347,67 @@ def slide_inference(
     row_w = _axis_weights(height, patch_h, rows, blend, margin)
     col_w = _axis_weights(width, patch_w, cols, blend, margin)
 
-    raw_keys = tuple(raw_keys)
-    out: Optional[Dict[str, torch.Tensor]] = None
-    is_dict = False
-    weight_sum = img.new_zeros((1, 1, height, width), dtype=torch.float32)
-    for top, wy in zip(rows, row_w):
-        for left, wx in zip(cols, col_w):
-            img_tile = img[..., top : top + patch_h, left : left + patch_w]
-            lr_tile = lr_depth[
+    # Grid position t holds tiles t * n ... t * n + n - 1 (the n images).
+    hr_boxes = [
+        (slice(top, top + patch_h), slice(left, left + patch_w))
+        for top in rows
+        for left in cols
+    ]
+    weights = torch.stack(
+        [wy[:, None] * wx[None, :] for wy in row_w for wx in col_w]
+    ).to(img.device)
+    img_tiles = torch.cat([img[..., hy, hx] for hy, hx in hr_boxes])
+    if img.is_contiguous(memory_format=torch.channels_last):
+        img_tiles = img_tiles.contiguous(memory_format=torch.channels_last)
+    lr_tiles = torch.cat(
+        [
+            lr_depth[
                 ...,
-                top // s : (top + patch_h) // s,
-                left // s : (left + patch_w) // s,
+                hy.start // s : hy.stop // s,
+                hx.start // s : hx.stop // s,
             ]
-            if normalize is not None:
-                lr_tile, low, high = normalize_depth_tile(lr_tile, normalize)
-            pred = forward_fn(img_tile, lr_tile)
+            for hy, hx in hr_boxes
+        ]
+    )
+    if normalize is not None:
+        lr_tiles, low, high = normalize_depth_tile(lr_tiles, normalize)
+    num_tiles = lr_tiles.shape[0]
+    step = num_tiles if tile_batch_size is None else tile_batch_size
+
+    raw_keys = tuple(raw_keys)
+    out: Optional[Dict[Optional[str], torch.Tensor]] = None
+    is_dict: Optional[bool] = None
+    for start in range(0, num_tiles, step):
+        stop = min(start + step, num_tiles)
+        pred = forward_fn(img_tiles[start:stop], lr_tiles[start:stop])
+        preds = _as_dict(pred, is_dict, None if out is None else set(out))
+        is_dict = isinstance(pred, dict)
+        for key, value in preds.items():
+            _check_tile_output(key, value, stop - start, (patch_h, patch_w))
+            if normalize is not None and key not in raw_keys:
+                value = denormalize_depth_values(
+                    value, low[start:stop], high[start:stop]
+                )
             if out is None:
-                is_dict = isinstance(pred, dict)
-            if isinstance(pred, dict) != is_dict:
-                raise ValueError(
-                    'slide_inference: the network returned a tensor for one '
-                    'tile and a dict for another.'
-                )
-            preds = pred if is_dict else {None: pred}
-            if not preds:
-                raise ValueError(
-                    'slide_inference: the network returned an empty dict.'
-                )
-            if out is not None and set(preds) != set(out):
-                raise ValueError(
-                    'slide_inference: the tiles returned different keys '
-                    f'{sorted(preds)} and {sorted(out)}.'
-                )
-            weight = None
-            for key, value in preds.items():
-                _check_tile_output(key, value, n, (patch_h, patch_w))
-                if normalize is not None and key not in raw_keys:
-                    value = denormalize_depth_values(value, low, high)
-                if weight is None:
-                    weight = (wy[:, None] * wx[None, :]).to(value)
-                if out is None or key not in out:
-                    out = {} if out is None else out
-                    out[key] = value.new_zeros(
-                        (n, value.shape[1], height, width)
-                    )
-                out[key][..., top : top + patch_h, left : left + patch_w] += (
-                    value * weight.to(value)
-                )
-            weight_sum[..., top : top + patch_h, left : left + patch_w] += (
-                weight.to(weight_sum)
-            )
+                # The weights take the dtype of the first output (the
+                # stitched weight sum below is built from them).
+                weights = weights.to(value)
+                out = {}
+            if key not in out:
+                out[key] = value.new_zeros((n, value.shape[1], height, width))
+            # The tiles [first, last) of this slice share grid position t.
+            first = start
+            while first < stop:
+                t = first // n
+                last = min(stop, (t + 1) * n)
+                hy, hx = hr_boxes[t]
+                out[key][first - t * n : last - t * n, :, hy, hx] += value[
+                    first - start : last - start
+                ] * weights[t].to(value)
+                first = last
+    weight_sum = img.new_zeros((1, 1, height, width), dtype=torch.float32)
+    for (hy, hx), weight in zip(hr_boxes, weights):
+        weight_sum[..., hy, hx] += weight.to(weight_sum)
     # The per-axis check above guarantees this; kept as the invariant that
     # every HR pixel is covered by at least one weighted tile.
     assert bool((weight_sum > 0).all()), 'slide_inference: uncovered pixels'
@@ -340,6 +417,7 @@ def slide_inference(
 
 __all__ = [
     'BLEND_MODES',
+    'check_tile_batch_size',
     'grid_positions',
     'slide_inference',
     'tile_weights',

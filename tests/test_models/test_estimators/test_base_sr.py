@@ -177,6 +177,34 @@ def test_slide_equals_whole_for_a_convolutional_model(normalize, blend):
         assert torch.equal(b.pred_sr_depth.data, c.pred_sr_depth.data)
 
 
+def test_slide_runs_the_network_on_tile_batch_size_tiles():
+    gen = torch.Generator().manual_seed(2)
+    img = torch.rand(2, 3, 16, 24, generator=gen)
+    lr = 0.5 + torch.rand(2, 1, 4, 6, generator=gen)
+    samples = [_sample(lr[i], img_shape=(16, 24)) for i in range(2)]
+    cfg = dict(mode='slide', patch_size=(8, 12), stride=(4, 4), margin=2)
+    outs = {}
+    for size in (16, 5, None):
+        model = ConvSR(
+            scale_factor=4, test_cfg=dict(cfg, tile_batch_size=size)
+        )
+        seen = []
+
+        def forward_test(i, d, model=model, seen=seen):
+            seen.append(i.shape[0])
+            return model.forward_sr(i, d)
+
+        model.forward_test = forward_test
+        with torch.no_grad():
+            outs[size] = model.inference(img, samples)
+        # 2 images x 3 x 4 tiles, in slices of tile_batch_size.
+        step = 24 if size is None else size
+        assert seen == [step] * (24 // step) + [24 % step] * bool(24 % step)
+    assert ConvSR(scale_factor=4).test_cfg['tile_batch_size'] == 16
+    for size in (5, None):
+        torch.testing.assert_close(outs[size], outs[16], atol=1e-6, rtol=0)
+
+
 def test_input_and_config_errors():
     model = NearestSR(scale_factor=2)
     img = torch.zeros(1, 3, 2, 4)
@@ -194,6 +222,8 @@ def test_input_and_config_errors():
         NearestSR(scale_factor=2, test_cfg=dict(crop=8))
     with pytest.raises(ValueError, match='needs test_cfg.patch_size'):
         NearestSR(scale_factor=2, test_cfg=dict(mode='slide'))
+    with pytest.raises(ValueError, match="tile_batch_size must be .* got 'a"):
+        NearestSR(scale_factor=2, test_cfg=dict(tile_batch_size='all'))
     with pytest.raises(ValueError, match='scale_factor must be a positive'):
         NearestSR(scale_factor=1.5)
 

@@ -403,3 +403,55 @@ def test_tiled_inference_gives_every_head_its_output_units():
     torch.testing.assert_close(norms, torch.ones_like(norms))
     for task in ('sr', 'normal'):
         torch.testing.assert_close(a[task], b[task], atol=1e-5, rtol=1e-5)
+
+
+def test_tiled_inference_batches_of_tiles_keep_every_field():
+    """Overlapping tiles (9 per image) through the network one at a time,
+    four at a time and all at once: the same depth (per-tile
+    de-normalised), logits and unit normals."""
+    torch.manual_seed(0)
+    cfg = dict(
+        type='MultiTaskEncoderDecoder',
+        scale_factor=4,
+        backbone=dict(ENC, in_channels=3),
+        lr_encoder=dict(ENC, in_channels=1),
+        neck=dict(type='ConcatFusionNeck', out_channels=(4, 4, 8, 8)),
+        decoders=dict(sr=DEC, seg=DEC, normal=DEC),
+        heads=dict(
+            sr=dict(type='SRHead'),
+            seg=dict(type='SegHead', num_classes=3),
+            normal=dict(type='NormalHead'),
+        ),
+        feature_strides=(2, 4, 8, 16),
+        size_divisor=16,
+    )
+    test_cfg = dict(
+        mode='slide',
+        patch_size=(16, 32),
+        stride=(8, 8),
+        normalize='max',
+        blend='linear',
+        margin=2,
+    )
+    models = {
+        size: MODELS.build(
+            dict(cfg, test_cfg=dict(test_cfg, tile_batch_size=size))
+        ).eval()
+        for size in (1, 4, None)
+    }
+    for model in models.values():
+        model.load_state_dict(models[1].state_dict())
+    img, samples = _samples()
+    with torch.no_grad():
+        outs = {k: m.inference(img, samples) for k, m in models.items()}
+    ref = outs[1]
+    assert ref['seg'].shape == (2, 3, 32, 48)
+    norms = ref['normal'].norm(dim=1)
+    torch.testing.assert_close(norms, torch.ones_like(norms))
+    for size in (4, None):
+        for task in ('sr', 'seg', 'normal'):
+            torch.testing.assert_close(
+                outs[size][task], ref[task], atol=1e-5, rtol=1e-5
+            )
+    with pytest.raises(ValueError, match='test_cfg.tile_batch_size must be'):
+        MODELS.build(dict(cfg, test_cfg=dict(test_cfg, tile_batch_size=0)))

@@ -192,7 +192,8 @@ def test_normalize_max_gives_tiles_unit_maximum():
         scale_factor=4,
         normalize='max',
     )
-    assert all(torch.allclose(m, torch.ones(2)) for m in seen)
+    assert all(torch.allclose(m, torch.ones_like(m)) for m in seen)
+    assert sum(len(m) for m in seen) == 2 * 5 * 6  # 2 images x 5 x 6 tiles
     # Every tile output is de-normalised: metres come back.
     torch.testing.assert_close(
         out,
@@ -274,3 +275,180 @@ def test_slide_inference_errors():
             scale_factor=4,
             normalize='mean',
         )
+
+
+def _reference_slide(
+    forward_fn,
+    img,
+    lr,
+    patch,
+    stride,
+    s,
+    normalize=None,
+    blend='mean',
+    margin=0,
+    raw_keys=(),
+):
+    """Tile-by-tile stitching: one network call per grid position (all
+    images of the batch), written out as plainly as possible."""
+    n, _, height, width = img.shape
+    (ph, pw), (sh, sw) = patch, stride
+    out, weight_sum = {}, torch.zeros(1, 1, height, width)
+    for top in grid_positions(height, ph, sh):
+        wy = tile_weights(ph, top, height, blend, margin)
+        for left in grid_positions(width, pw, sw):
+            wx = tile_weights(pw, left, width, blend, margin)
+            weight = wy[:, None] * wx[None, :]
+            hr = (slice(top, top + ph), slice(left, left + pw))
+            lr_tile = lr[..., top // s : (top + ph) // s, left // s :]
+            lr_tile = lr_tile[..., : pw // s]
+            if normalize == 'max':
+                high = lr_tile.amax(dim=(1, 2, 3), keepdim=True)
+                lr_tile = lr_tile / high
+            pred = forward_fn(img[(..., *hr)], lr_tile)
+            for key, value in (
+                pred if isinstance(pred, dict) else {None: pred}
+            ).items():
+                if normalize == 'max' and key not in raw_keys:
+                    value = value * high
+                if key not in out:
+                    out[key] = torch.zeros(n, value.shape[1], height, width)
+                out[key][(..., *hr)] += value * weight
+            weight_sum[(..., *hr)] += weight
+    out = {key: value / weight_sum for key, value in out.items()}
+    return out if isinstance(pred, dict) else out[None]
+
+
+class ToyMultiField(nn.Module):
+    """Three outputs of the toy network: two depths (one homogeneous in the
+    LR depth, one with a depth-free offset) and 4-class logits."""
+
+    def __init__(self, scale_factor: int):
+        super().__init__()
+        self.fcn = ToyFCN(scale_factor)
+        self.seg = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, img, lr):
+        sr = self.fcn(img, lr)
+        return dict(
+            sr=sr,
+            depth=0.5 * sr + img[:, 1:2],
+            seg=self.seg(img) * lr.mean(dim=(1, 2, 3), keepdim=True),
+        )
+
+
+BATCHED_CASES = [
+    # (N, (H, W), patch, stride, s, blend, margin, normalize)
+    (2, (44, 52), (16, 24), (8, 12), 4, 'mean', 0, None),
+    (2, (44, 52), (16, 24), (8, 12), 4, 'linear', 2, 'max'),
+    (3, (30, 22), (12, 12), (6, 6), 2, 'linear', 3, 'max'),
+    (1, (33, 21), (12, 12), (6, 6), 3, 'mean', 3, None),
+    (3, (44, 44), (24, 16), (16, 8), 4, 'mean', 0, 'max'),
+    (2, (28, 36), (12, 20), (12, 20), 4, 'linear', 0, None),
+]
+
+
+@pytest.mark.parametrize(
+    'n, shape, patch, stride, s, blend, margin, normalize', BATCHED_CASES
+)
+def test_batched_tiles_equal_the_tile_by_tile_loop(
+    n, shape, patch, stride, s, blend, margin, normalize
+):
+    # Every case has a last row or column flush with the border that
+    # overlaps its neighbour by more than patch - stride.
+    assert any((size - p) % st for size, p, st in zip(shape, patch, stride))
+    torch.manual_seed(0)
+    model = ToyFCN(s).eval()
+    img, lr = _inputs(n=n, height=shape[0], width=shape[1], s=s)
+    lr[0, 0, 0, 0] = 0.0  # a hole: normalisation uses valid pixels only
+    kwargs = dict(
+        patch_size=patch,
+        stride=stride,
+        scale_factor=s,
+        blend=blend,
+        margin=margin,
+        normalize=normalize,
+    )
+    num_tiles = n * len(grid_positions(shape[0], patch[0], stride[0]))
+    num_tiles *= len(grid_positions(shape[1], patch[1], stride[1]))
+    seen = []
+
+    def forward(i, d):
+        seen.append(i.shape[0])
+        return model(i, d)
+
+    with torch.no_grad():
+        ref = _reference_slide(
+            model, img, lr, patch, stride, s, normalize, blend, margin
+        )
+        for size in (1, 2, n, 5, num_tiles - 1, num_tiles, None):
+            seen.clear()
+            got = slide_inference(
+                forward, img, lr, tile_batch_size=size, **kwargs
+            )
+            torch.testing.assert_close(got, ref, atol=1e-6, rtol=1e-6)
+            # The tiles go through in slices of tile_batch_size.
+            step = num_tiles if size is None else size
+            assert sum(seen) == num_tiles
+            assert seen[:-1] == [step] * (len(seen) - 1)
+            assert 0 < seen[-1] <= step
+
+
+@pytest.mark.parametrize('normalize', [None, 'max'])
+def test_batched_tiles_multi_field(normalize):
+    torch.manual_seed(0)
+    model = ToyMultiField(4).eval()
+    img, lr = _inputs(n=3, height=44, width=52)
+    kwargs = dict(
+        patch_size=(16, 24),
+        stride=(8, 12),
+        scale_factor=4,
+        blend='linear',
+        margin=1,
+        normalize=normalize,
+        raw_keys=('seg',),
+    )
+    with torch.no_grad():
+        ref = _reference_slide(
+            model,
+            img,
+            lr,
+            (16, 24),
+            (8, 12),
+            4,
+            normalize,
+            'linear',
+            1,
+            raw_keys=('seg',),
+        )
+        for size in (1, 4, None):
+            got = slide_inference(
+                model, img, lr, tile_batch_size=size, **kwargs
+            )
+            assert sorted(got) == ['depth', 'seg', 'sr']
+            assert got['seg'].shape == (3, 4, 44, 52)
+            for key in got:
+                torch.testing.assert_close(
+                    got[key], ref[key], atol=1e-6, rtol=1e-6
+                )
+    if normalize == 'max':
+        # The logits are stitched as returned (never multiplied back) and
+        # the depth offset is de-normalised with each tile's maximum, so
+        # both differ from the un-normalised stitching.
+        plain = slide_inference(model, img, lr, **dict(kwargs, normalize=None))
+        assert not torch.allclose(plain['seg'], got['seg'], atol=1e-3)
+        assert not torch.allclose(plain['depth'], got['depth'], atol=1e-3)
+
+
+def test_tile_batch_size_errors():
+    img, lr = _inputs()
+    for bad in (0, -1, 2.0, True, 'all'):
+        with pytest.raises(ValueError, match='tile_batch_size must be a'):
+            slide_inference(
+                lambda i, d: i[:, :1],
+                img,
+                lr,
+                patch_size=16,
+                scale_factor=4,
+                tile_batch_size=bad,
+            )
