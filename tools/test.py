@@ -26,9 +26,12 @@ Outputs:
   ``pred_*`` map as a ``(C, H, W)`` numpy array at the ground truth's size
   (:class:`~mmdepthsr.engine.dump_predictions_hook.DumpPredictionsHook`;
   read it back with ``mmengine.load``);
-- ``--show-dir DIR``: one PNG per test sample, ``RGB | prediction | ground
-  truth | error``
-  (:class:`~mmdepthsr.engine.visualization_hook.DenseVisualizationHook`).
+- ``--show-dir DIR``: one PNG figure per test sample: RGB, the LR depth,
+  a titled panel per predicted field (SR and monocular depth,
+  segmentation with a class legend, normals), ground truth and errors,
+  depth on one colour bar in metres
+  (:class:`~mmdepthsr.engine.visualization_hook.DenseVisualizationHook`);
+  the folder is printed at the end.
 
 Inference switches (:func:`~mmdepthsr.apis.apply_inference_switches`):
 ``--amp [bf16|fp16]`` autocasts the test step (a bare ``--amp`` is bf16;
@@ -91,8 +94,8 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         '--show-dir',
-        help='write one RGB | prediction | ground truth | error PNG per '
-        'test sample into this dir',
+        help='write one PNG figure per test sample (inputs, every '
+        'predicted field, ground truth, errors) into this dir',
     )
     add_inference_arguments(parser)
     parser.add_argument(
@@ -270,6 +273,8 @@ def main(argv=None):
     json_file = osp.join(cfg.work_dir, f'test_{runner.timestamp}.json')
     dump(results, json_file, file_format='json', indent=2)
     print(f'Results written to {json_file}')
+    if args.show_dir is not None:
+        print(f'Figures written to {osp.abspath(args.show_dir)}')
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"""DenseVisualizationHook: panel layout, input colours, error maps."""
+"""DenseVisualizationHook: figure files, input colours, error maps, the
+visualizer backends."""
 
 import os
 import os.path as osp
@@ -9,20 +10,26 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
+from mmengine.visualization import Visualizer
 
-from mmdepthsr.engine.visualization_hook import (
+from mmdepthsr.engine.visualization_hook import DenseVisualizationHook
+from mmdepthsr.registry import HOOKS
+from mmdepthsr.structures import DenseDataSample
+from mmdepthsr.visualization import (
+    colorize_depth,
+    render_figure,
+    sample_figure,
+)
+from mmdepthsr.visualization.sample_figure import (
     SEG_IGNORED,
     SEG_RIGHT,
     SEG_WRONG,
-    DenseVisualizationHook,
 )
-from mmdepthsr.registry import HOOKS
-from mmdepthsr.structures import DenseDataSample
-from mmdepthsr.visualization import colorize_depth, colorize_error
 
 H, W = 6, 8
 PAD = 2
 PALETTE = [(10, 20, 30), (200, 100, 0), (0, 90, 250)]
+TITLE_H = 14  # render_figure's title strip above tiles this small
 
 
 def fake_runner(tmp_path, bgr_to_rgb=False):
@@ -58,16 +65,21 @@ def make_batch(n=2, **fields):
     return dict(inputs=inputs, data_samples=samples), samples
 
 
-def read_panel(path, pad=PAD):
-    """The panel's images (RGB), without the title strip and the gaps."""
-    panel = cv2.imread(str(path))[..., ::-1]
-    body = panel[-H:]
-    count = (panel.shape[1] + pad) // (W + pad)
-    assert panel.shape[1] == count * W + (count - 1) * pad
-    return [body[:, k * (W + pad) : k * (W + pad) + W] for k in range(count)]
+def expected_image(sample, rgb, pad=PAD, **kwargs):
+    """What the hook should draw for ``sample`` with input ``rgb``."""
+    figure = sample_figure(sample, rgb, palette=PALETTE, **kwargs)
+    return render_figure(figure, pad=pad)
 
 
-def test_depth_panel_values(tmp_path):
+def read_rgb(path):
+    return cv2.imread(str(path))[..., ::-1]
+
+
+def input_rgb(data_batch, i):
+    return data_batch['inputs'][i].permute(1, 2, 0).numpy()
+
+
+def test_depth_figure_files(tmp_path):
     gen = torch.Generator().manual_seed(1)
     gt = torch.rand(2, 1, H, W, generator=gen) * 4 + 1
     gt[:, :, 0, 0] = 0  # one invalid pixel
@@ -85,20 +97,18 @@ def test_depth_panel_values(tmp_path):
     hook.after_test_iter(fake_runner(tmp_path), 0, data_batch, outputs)
     names = sorted(os.listdir(tmp_path / 'vis'))
     assert names == ['000000_img_0.png', '000001_img_1.png']
-    rgb, pred_img, gt_img, err_img = read_panel(tmp_path / 'vis' / names[1])
-    np.testing.assert_array_equal(
-        rgb, data_batch['inputs'][1].permute(1, 2, 0).numpy()
-    )
+    image = read_rgb(tmp_path / 'vis' / names[1])
+    rgb = input_rgb(data_batch, 1)
+    np.testing.assert_array_equal(image, expected_image(outputs[1], rgb))
+    # The RGB panel (under its title strip) is the input, unchanged.
+    np.testing.assert_array_equal(image[TITLE_H : TITLE_H + H, :W], rgb)
+    # The prediction follows the RGB panel on the GT's colour scale.
     valid = gt[1, 0][gt[1, 0] > 0]
     vmin, vmax = float(valid.min()), float(valid.max())
     np.testing.assert_array_equal(
-        pred_img, colorize_depth(pred[1, 0], vmin=vmin, vmax=vmax)
+        image[TITLE_H : TITLE_H + H, W + PAD : 2 * W + PAD],
+        colorize_depth(pred[1, 0], vmin=vmin, vmax=vmax),
     )
-    np.testing.assert_array_equal(
-        gt_img, colorize_depth(gt[1, 0], vmin=vmin, vmax=vmax)
-    )
-    np.testing.assert_array_equal(err_img, colorize_error(pred[1], gt[1]))
-    assert np.all(err_img[0, 0] == 0)  # invalid GT is black
 
 
 def test_bgr_input_and_resize_to_prediction(tmp_path):
@@ -115,12 +125,18 @@ def test_bgr_input_and_resize_to_prediction(tmp_path):
     hook.after_test_iter(
         fake_runner(tmp_path, bgr_to_rgb=True), 0, data_batch, outputs
     )
-    panel = cv2.imread(str(tmp_path / '000000_img_0.png'))[..., ::-1]
-    assert panel.shape[1] == 4 * 2 * W
-    assert tuple(panel[-1, 0]) == (30, 20, 10)
+    image = read_rgb(tmp_path / '000000_img_0.png')
+    rgb = np.empty((2 * H, 2 * W, 3), np.uint8)
+    rgb[...] = (30, 20, 10)
+    np.testing.assert_array_equal(
+        image[TITLE_H : TITLE_H + 2 * H, : 2 * W], rgb
+    )
+    np.testing.assert_array_equal(
+        image, expected_image(outputs[0], rgb, pad=0)
+    )
 
 
-def test_segmentation_and_normal_panels(tmp_path):
+def test_segmentation_and_normal_figures(tmp_path):
     gt_seg = torch.tensor([0, 1, 2, 255]).repeat(H * W // 4).view(1, 1, H, W)
     pred_seg = gt_seg.clone()
     pred_seg[gt_seg == 255] = 0
@@ -133,31 +149,34 @@ def test_segmentation_and_normal_panels(tmp_path):
     )
     hook.after_val_iter(fake_runner(tmp_path), 0, data_batch, outputs)
     path = tmp_path / 'seg' / 'val_iter_7' / '000000_img_0.png'
-    _, pred_img, gt_img, err = read_panel(path)
-    assert tuple(pred_img[0, 0]) == PALETTE[2]
-    assert tuple(gt_img[0, 1]) == PALETTE[1]
-    assert tuple(err[0, 0]) == SEG_WRONG
-    assert tuple(err[0, 1]) == SEG_RIGHT
-    assert tuple(err[0, 3]) == SEG_IGNORED
+    image = read_rgb(path)
+    np.testing.assert_array_equal(
+        image, expected_image(outputs[0], input_rgb(data_batch, 0))
+    )
+    # Row 1: RGB | prediction | ground truth | errors, then the legend.
+    tiles = [
+        image[TITLE_H : TITLE_H + H, k * (W + PAD) : k * (W + PAD) + W]
+        for k in range(4)
+    ]
+    assert tuple(tiles[1][0, 0]) == PALETTE[2]
+    assert tuple(tiles[2][0, 1]) == PALETTE[1]
+    assert tuple(tiles[3][0, 0]) == SEG_WRONG
+    assert tuple(tiles[3][0, 1]) == SEG_RIGHT
+    assert tuple(tiles[3][0, 3]) == SEG_IGNORED
 
-    # Normals: a 90 degree error saturates the 0-45 degree colour scale,
-    # a perfect pixel gets the first colour, an invalid one is black.
     gt_n = torch.zeros(1, 3, H, W)
     gt_n[:, 2] = -1.0
-    gt_n[:, :, 0, 1] = 0.0
     pred_n = gt_n.clone()
     pred_n[0, :, 0, 0] = torch.tensor([1.0, 0.0, 0.0])
-    pred_n[0, :, 0, 1] = torch.tensor([0.0, 0.0, -1.0])
     data_batch, outputs = make_batch(n=1, gt_normal=gt_n, pred_normal=pred_n)
     hook = DenseVisualizationHook(
         draw=True, interval=1, out_dir=str(tmp_path / 'n'), pad=PAD
     )
     hook.after_test_iter(fake_runner(tmp_path), 0, data_batch, outputs)
-    _, _, _, err = read_panel(tmp_path / 'n' / '000000_img_0.png')
-    ramp = colorize_error(np.array([[1.0, 46.0]]), np.ones((1, 2)), vmax=45)
-    assert tuple(err[0, 0]) == tuple(ramp[0, 1])
-    assert tuple(err[1, 1]) == tuple(ramp[0, 0])
-    assert tuple(err[0, 1]) == (0, 0, 0)
+    np.testing.assert_array_equal(
+        read_rgb(tmp_path / 'n' / '000000_img_0.png'),
+        expected_image(outputs[0], input_rgb(data_batch, 0)),
+    )
 
 
 def test_draw_off_interval_and_bad_key(tmp_path):
@@ -178,16 +197,70 @@ def test_draw_off_interval_and_bad_key(tmp_path):
     assert sorted(os.listdir(tmp_path / 'every2')) == [
         f'{i:06d}_img_{i % 2}.png' for i in (2, 3, 6, 7)
     ]
-    # Without GT: RGB | prediction only.
-    panels = read_panel(tmp_path / 'every2' / '000002_img_0.png', pad=4)
-    assert len(panels) == 2
 
     with pytest.raises(KeyError, match='img_0 has no `pred_sr_depth`'):
         DenseVisualizationHook(
             draw=True,
             interval=1,
-            pred_key='pred_sr_depth',
+            pred_keys='pred_sr_depth',
             out_dir=str(tmp_path),
         ).after_test_iter(runner, 0, data_batch, outputs)
-    with pytest.raises(ValueError, match='pred_key'):
-        DenseVisualizationHook(pred_key='seg_logits')
+    with pytest.raises(ValueError, match='pred_keys'):
+        DenseVisualizationHook(pred_keys=['seg_logits'])
+
+
+def _hook_to_backends(tmp_path, backend):
+    """Validation figures of two samples sent to ``backend`` (no
+    out_dir): returns the runner and the expected figures."""
+    gen = torch.Generator().manual_seed(2)
+    gt = torch.rand(2, 1, H, W, generator=gen) * 4 + 1
+    data_batch, outputs = make_batch(
+        gt_depth=gt, pred_depth=gt * 1.1, pred_sr_depth=gt * 0.95
+    )
+    runner = fake_runner(tmp_path)
+    runner.visualizer = Visualizer(
+        name=f'vis_{backend}_{tmp_path.name}',
+        vis_backends=[dict(type=backend)],
+        save_dir=runner.log_dir,
+    )
+    hook = DenseVisualizationHook(draw=True, interval=1, pad=PAD)
+    hook.after_val_iter(runner, 0, data_batch, outputs)
+    expected = {
+        f'val_{i:06d}_img_{i}': expected_image(
+            outputs[i], input_rgb(data_batch, i)
+        )
+        for i in range(2)
+    }
+    return runner, expected
+
+
+def test_validation_figures_go_to_the_visualizer_backends(tmp_path):
+    _, expected = _hook_to_backends(tmp_path, 'LocalVisBackend')
+    folder = tmp_path / 'log' / 'vis_data' / 'vis_image'
+    # LocalVisBackend: <name>_<step>.png, the step being runner.iter.
+    assert sorted(os.listdir(folder)) == [f'{n}_7.png' for n in expected]
+    for name, image in expected.items():
+        np.testing.assert_array_equal(
+            read_rgb(folder / f'{name}_7.png'), image
+        )
+
+
+def test_validation_figures_in_tensorboard(tmp_path):
+    pytest.importorskip('tensorboard')
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+
+    runner, expected = _hook_to_backends(tmp_path, 'TensorboardVisBackend')
+    runner.visualizer.close()
+    events = EventAccumulator(str(tmp_path / 'log' / 'vis_data'))
+    events.Reload()
+    assert sorted(events.Tags()['images']) == sorted(expected)
+    for name, image in expected.items():
+        (logged,) = events.Images(name)
+        assert logged.step == 7
+        decoded = cv2.imdecode(
+            np.frombuffer(logged.encoded_image_string, np.uint8),
+            cv2.IMREAD_COLOR,
+        )[..., ::-1]
+        np.testing.assert_array_equal(decoded, image)

@@ -34,6 +34,7 @@ NUM_SAMPLES = 3
 IMG_SHAPE = (24, 32)
 MEAN_DEPTH = 2.0
 PANEL_PAD = 4  # DenseVisualizationHook's default gap between panels
+TITLE_H = 14  # render_figure's title strip above tiles this small
 
 CONFIG = f"""
 _base_ = [{osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')!r}]
@@ -190,20 +191,31 @@ def test_out_holds_one_prediction_per_sample(tool_run):
 
 
 @pytest.mark.slow  # shares one ~6 s run of tools/test.py
-def test_show_dir_holds_one_four_panel_png_per_sample(tool_run):
+def test_show_dir_holds_one_figure_per_sample(tool_run):
     names = sorted(os.listdir(tool_run['show_dir']))
     assert names == [f'{i:06d}.png' for i in range(NUM_SAMPLES)]
+    assert (
+        f'Figures written to {osp.abspath(tool_run["show_dir"])}'
+        in tool_run['stdout']
+    )
     height, width = IMG_SHAPE
     dataset = SynthRoomsDataset(
         split='test', num_samples=NUM_SAMPLES, img_shape=IMG_SHAPE
     )
     for i, name in enumerate(names):
-        panel = cv2.imread(osp.join(tool_run['show_dir'], name))[..., ::-1]
-        assert panel.shape[1] == 4 * width + 3 * PANEL_PAD
-        assert panel.shape[0] > height  # the title strip is on top
+        figure = cv2.imread(osp.join(tool_run['show_dir'], name))[..., ::-1]
+        # Two rows under title strips: RGB | monocular depth | ground
+        # truth | colour bar, then the error under the prediction.
+        assert figure.shape[0] == 2 * (TITLE_H + height) + PANEL_PAD
+        assert figure.shape[1] > 3 * width + 2 * PANEL_PAD
         # The first panel is the dataset's RGB image, unchanged.
-        rgb = panel[-height:, :width]
+        rgb = figure[TITLE_H : TITLE_H + height, :width]
         np.testing.assert_array_equal(rgb, dataset[i]['img'])
+        # The prediction (constant) is one colour of the depth scale.
+        pred = figure[TITLE_H : TITLE_H + height, width + PANEL_PAD :][
+            :, :width
+        ]
+        assert len(np.unique(pred.reshape(-1, 3), axis=0)) == 1
 
 
 def _load_tool():
