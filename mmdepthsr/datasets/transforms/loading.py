@@ -165,12 +165,19 @@ class LoadDepth(DenseTransform):
 
     Supported files:
 
-    - 8-bit or 16-bit PNG (any integer image OpenCV reads): metres =
+    - 16-bit PNG (any integer image OpenCV reads): metres =
       value / ``depth_scale``, which is **required** (1000 for millimetre
       PNGs such as NYU ``sync_depth``; 256 for KITTI).
     - float32 images (e.g. TIFF): metres; ``depth_scale`` optional divisor.
     - ``.npy``: float arrays are metres (``depth_scale`` is an optional
       divisor); integer arrays need ``depth_scale``.
+
+    8-bit files (PNG or ``.npy``) are refused unless ``allow_8bit=True``:
+    8 bits hold 256 levels, so a metric map saved as 8-bit has lost its
+    range (at most 0.255 m with ``depth_scale=1000``) and would load as
+    silently wrong metres. Data that really are 8-bit, such as Middlebury's
+    disparity grey levels (``depth_scale=1.0``), declare it with
+    ``allow_8bit=True``.
 
     The map must be ``H x W`` or ``H x W x 1``, finite, non-negative and have
     at least one valid (non-zero) pixel. When an image is already loaded,
@@ -186,6 +193,8 @@ class LoadDepth(DenseTransform):
         path_key (str): Key of the file path. Defaults to ``'depth_path'``.
         depth_scale (float, optional): Stored value per metre. Required for
             integer files. Defaults to None.
+        allow_8bit (bool): Accept 8-bit files (the data are 8-bit by
+            design, e.g. Middlebury grey levels). Defaults to False.
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
@@ -197,6 +206,7 @@ class LoadDepth(DenseTransform):
         key: str = 'gt_depth',
         path_key: str = 'depth_path',
         depth_scale: Optional[float] = None,
+        allow_8bit: bool = False,
         backend_args: Optional[dict] = None,
     ):
         if depth_scale is not None and not depth_scale > 0:
@@ -206,6 +216,7 @@ class LoadDepth(DenseTransform):
         self.key = key
         self.path_key = path_key
         self.depth_scale = depth_scale
+        self.allow_8bit = bool(allow_8bit)
         self.backend_args = backend_args
 
     def _read(self, path) -> np.ndarray:
@@ -228,6 +239,21 @@ class LoadDepth(DenseTransform):
     def _to_metres(self, depth: np.ndarray, path) -> np.ndarray:
         owner = type(self).__name__
         kind = depth.dtype.kind
+        if kind in 'ui' and depth.dtype.itemsize == 1 and not self.allow_8bit:
+            deepest = (
+                ''
+                if self.depth_scale is None
+                else f' (at most {255 / self.depth_scale:.4g} m with '
+                f'depth_scale={self.depth_scale})'
+            )
+            raise ValueError(
+                f'{owner}: {self.key} file {path} is 8-bit ({depth.dtype}, '
+                f'256 levels{deepest}); metric depth needs 16 bits or floats. '
+                'Re-save the map as a 16-bit PNG (e.g. millimetres with '
+                'depth_scale=1000) or a float .npy in metres; if the data '
+                'are 8-bit by design (e.g. Middlebury grey levels), set '
+                'allow_8bit=True in LoadDepth.'
+            )
         if kind in 'ui':
             if self.depth_scale is None:
                 raise ValueError(
@@ -304,7 +330,7 @@ class LoadDepth(DenseTransform):
         return (
             f'{type(self).__name__}(key={self.key!r}, '
             f'path_key={self.path_key!r}, depth_scale={self.depth_scale}, '
-            f'backend_args={self.backend_args})'
+            f'allow_8bit={self.allow_8bit}, backend_args={self.backend_args})'
         )
 
 
