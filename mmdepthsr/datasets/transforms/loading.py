@@ -185,14 +185,21 @@ class LoadDepth(DenseTransform):
     (or ``gt_depth``) divided by one integer factor, stored as
     ``results['scale_factor']``.
 
-    Required keys: ``path_key``. Added keys: ``key`` (``H x W`` float32) and,
-    for ``lr_depth`` after an image, ``scale_factor``.
+    Without its own ``depth_scale``, the loader takes the sample's
+    ``results['depth_scale']`` when a dataset sets it (e.g.
+    :class:`~mmdepthsr.datasets.DepthFolderDataset`) for integer files; a
+    float file with a dataset ``depth_scale``, or both set and different,
+    is an error.
+
+    Required keys: ``path_key``. Optional key: ``depth_scale``. Added keys:
+    ``key`` (``H x W`` float32) and, for ``lr_depth`` after an image,
+    ``scale_factor``.
 
     Args:
         key (str): Where to store the map. Defaults to ``'gt_depth'``.
         path_key (str): Key of the file path. Defaults to ``'depth_path'``.
         depth_scale (float, optional): Stored value per metre. Required for
-            integer files. Defaults to None.
+            integer files (here or from the dataset). Defaults to None.
         allow_8bit (bool): Accept 8-bit files (the data are 8-bit by
             design, e.g. Middlebury grey levels). Defaults to False.
         backend_args (dict, optional): Arguments of the MMEngine file
@@ -236,15 +243,31 @@ class LoadDepth(DenseTransform):
             )
         return depth
 
-    def _to_metres(self, depth: np.ndarray, path) -> np.ndarray:
+    def _scale(self, results: dict, path) -> Optional[float]:
+        """``depth_scale``, or the sample's when the loader has none."""
+        given = results.get('depth_scale')
+        if given is None:
+            return self.depth_scale
+        if self.depth_scale is None:
+            return float(given)
+        if float(given) != float(self.depth_scale):
+            raise ValueError(
+                f'{type(self).__name__}: {self.key} file {path}: the dataset '
+                f'sets depth_scale={given} but LoadDepth has depth_scale='
+                f'{self.depth_scale}; set it in one place.'
+            )
+        return self.depth_scale
+
+    def _to_metres(
+        self, depth: np.ndarray, path, scale: Optional[float]
+    ) -> np.ndarray:
         owner = type(self).__name__
         kind = depth.dtype.kind
         if kind in 'ui' and depth.dtype.itemsize == 1 and not self.allow_8bit:
             deepest = (
                 ''
-                if self.depth_scale is None
-                else f' (at most {255 / self.depth_scale:.4g} m with '
-                f'depth_scale={self.depth_scale})'
+                if scale is None
+                else f' (at most {255 / scale:.4g} m with depth_scale={scale})'
             )
             raise ValueError(
                 f'{owner}: {self.key} file {path} is 8-bit ({depth.dtype}, '
@@ -255,7 +278,7 @@ class LoadDepth(DenseTransform):
                 'allow_8bit=True in LoadDepth.'
             )
         if kind in 'ui':
-            if self.depth_scale is None:
+            if scale is None:
                 raise ValueError(
                     f'{owner}: {self.key} file {path} stores integers '
                     f'({depth.dtype}); set depth_scale (stored value per '
@@ -265,6 +288,12 @@ class LoadDepth(DenseTransform):
             raise TypeError(
                 f'{owner}: {self.key} file {path} has dtype {depth.dtype}; '
                 'expected unsigned integers (PNG) or floats (metres).'
+            )
+        elif scale is not None and self.depth_scale is None:
+            raise ValueError(
+                f'{owner}: {self.key} file {path} stores floats (metres) but '
+                f'the dataset sets depth_scale={scale} (for integer files); '
+                'give the dataset depth_scale=None for float depth files.'
             )
         finite = np.isfinite(depth)
         if not finite.all():
@@ -285,8 +314,8 @@ class LoadDepth(DenseTransform):
                 '(every value is 0).'
             )
         depth = depth.astype(np.float32)
-        if self.depth_scale is not None:
-            depth = depth / np.float32(self.depth_scale)
+        if scale is not None:
+            depth = depth / np.float32(scale)
         return depth
 
     def _check_size(self, results: dict, depth: np.ndarray, path) -> None:
@@ -321,7 +350,7 @@ class LoadDepth(DenseTransform):
         depth = _squeeze_single_channel(
             depth, path, type(self).__name__, self.key
         )
-        depth = self._to_metres(depth, path)
+        depth = self._to_metres(depth, path, self._scale(results, path))
         self._check_size(results, depth, path)
         results[self.key] = depth
         return results
