@@ -139,7 +139,8 @@ def test_train_and_test_on_a_folder(tmp_path, config, crop, keys):
     _run('train.py', str(path), '--work-dir', work_dir)
     checkpoint = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(checkpoint)
-    _run('test.py', str(path), checkpoint, '--work-dir', work_dir)
+    # no --work-dir: the results land next to the checkpoint
+    _run('test.py', str(path), checkpoint)
     (results,) = glob.glob(osp.join(work_dir, 'test_*.json'))
     metrics = json.load(open(results))['metrics']
     # every metric of the config, finite; depths (m) and SR errors (cm)
