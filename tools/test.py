@@ -18,7 +18,8 @@ Outputs:
 
 - stdout: a header table (config, checkpoint, the protocol of each metric)
   and the metric table (one row per key);
-- ``<work_dir>/test_<timestamp>.json``: ``metrics``, ``protocol`` (per
+- ``<work_dir>/test_<timestamp>.json`` (by default next to the checkpoint
+  when it lies in a training work dir): ``metrics``, ``protocol`` (per
   metric class), ``checkpoint``, ``config``, ``time``, ``num_samples``,
   ``inference`` (the switches below);
 - ``--out FILE.pkl``: one dict per test sample, in dataset order, with
@@ -86,7 +87,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--work-dir',
         help='the dir for logs and the results JSON (default: the '
-        "config's work_dir, else ./work_dirs/<config name>)",
+        "checkpoint's dir when it is a training work dir, i.e. holds "
+        "last_checkpoint; else the config's work_dir, else "
+        './work_dirs/<config name>)',
     )
     parser.add_argument(
         '--out',
@@ -159,7 +162,11 @@ def build_config(args) -> tuple:
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out must be a .pkl file, got {args.out}')
 
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg = load_config(
+        args.config,
+        args.cfg_options,
+        args.work_dir or checkpoint_work_dir(args.checkpoint),
+    )
 
     # DenseRunner loads `load_from` as a trusted checkpoint (torch >= 2.6
     # refuses MMEngine's own checkpoints weights-only).
@@ -225,6 +232,17 @@ def format_tables(config, checkpoint, metrics, protocols) -> str:
             AsciiTable(rows, title='Metrics').table,
         ]
     )
+
+
+def checkpoint_work_dir(checkpoint):
+    """The training work dir a local checkpoint lies in (the folder that
+    holds MMEngine's ``last_checkpoint``), else None."""
+    if checkpoint is None or '://' in checkpoint:
+        return None
+    folder = osp.dirname(osp.abspath(checkpoint))
+    if osp.isfile(osp.join(folder, 'last_checkpoint')):
+        return folder
+    return None
 
 
 def main(argv=None):

@@ -17,7 +17,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
+    # keeps the 3 newest interval checkpoints (a ResNet model is 100s of MB
+    # each); set max_keep_ckpts=-1 to keep them all
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=1000, max_keep_ckpts=3
+    ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 # Saves/restores the Python, numpy and torch generator states in

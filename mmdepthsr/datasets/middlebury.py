@@ -40,11 +40,12 @@ class Middlebury2005Dataset(BaseDataset):
     **The maps are 8-bit grey levels (0..255), not metres.** They are the
     Middlebury disparity PNGs, hole-filled, which the PMBANet protocol
     super-resolves and scores as they are: load them with
-    ``LoadDepth(depth_scale=1.0)`` (floats 0..255 in ``gt_depth``), make
-    the LR input with ``GenerateLRDepth(method='bicubic_cv2_uint8')`` and
-    evaluate with ``SRMetric(unit='raw', border=0, quantize='uint8')``. No
-    camera intrinsics are set: the maps are disparities, not depths, and
-    the protocol uses none.
+    ``LoadDepth(depth_scale=1.0, allow_8bit=True)`` (floats 0..255 in
+    ``gt_depth``), make the LR input with
+    ``GenerateLRDepth(method='bicubic_cv2_uint8')`` and evaluate with
+    ``SRMetric(unit='raw', border=0, quantize='uint8')``. No camera
+    intrinsics are set: the maps are disparities, not depths, and the
+    protocol uses none.
 
     Converted layout (``tools/dataset_converters/middlebury.py``)::
 

@@ -38,6 +38,9 @@ def test_default_runtime():
     assert cfg.default_hooks.logger.interval == 50
     assert cfg.default_hooks.checkpoint.interval == 1000
     assert cfg.default_hooks.checkpoint.by_epoch is False
+    # the 3 newest checkpoints are kept, older ones deleted
+    assert cfg.default_hooks.checkpoint.max_keep_ckpts == 3
+    assert HOOKS.build(cfg.default_hooks.checkpoint).max_keep_ckpts == 3
     assert [h.type for h in cfg.custom_hooks] == ['RNGStateHook']
     for hook in [*cfg.default_hooks.values(), *cfg.custom_hooks]:
         assert HOOKS.get(hook.type) is not None, hook.type

@@ -319,6 +319,26 @@ def test_png_dataset_missing_file_fails_naming_it(tool, tmp_path, capsys):
     assert checks['depth']['status'] == 'OK'
 
 
+def test_png_dataset_of_8bit_depth_fails(tool, tmp_path, capsys):
+    """Metric depth saved as 8-bit PNGs (millimetres clipped to 255) loads
+    as at most 0.255 m: a FAIL that names the file and the option, not a
+    warning about normalised units."""
+    fixture = write_png_dataset(tmp_path / 'data', num=2)
+    for mm, files in zip(fixture['depth_mm'], fixture['paths']):
+        cv2.imwrite(files['depth'], np.minimum(mm, 255).astype(np.uint8))
+    config = _png_config(tmp_path, fixture['ann_file'])
+    code, text, report, checks = _run(tool, tmp_path, [config], capsys)
+    assert code == 1
+    assert checks['load']['status'] == 'FAIL'
+    assert checks['load']['message'] == '2/2 samples raised an error'
+    for error, files in zip(report['errors'], fixture['paths']):
+        assert files['depth'] in error['error']
+        assert 'is 8-bit' in error['error']
+        assert 'allow_8bit=True' in error['error']
+    assert 'FAIL load' in text and 'allow_8bit=True' in text
+    assert text.strip().endswith('-> exit status 1')
+
+
 def test_png_dataset_flipped_normals_warn(tool, tmp_path, capsys):
     fixture = write_png_dataset(tmp_path / 'data', num=2)
     config = _png_config(

@@ -14,8 +14,9 @@ line per check, each ``OK``, ``WARN``, ``FAIL`` or ``SKIP`` (field absent)
 with a short reason:
 
 - ``load``: every sample goes through the pipeline; an error (missing or
-  corrupt file, wrong size, ...) is caught per sample and shown with the
-  sample's file name, and is a FAIL.
+  corrupt file, wrong size, an 8-bit depth file that ``LoadDepth`` was not
+  told to expect with ``allow_8bit=True``, ...) is caught per sample and
+  shown with the sample's file name, and is a FAIL.
 - ``image``: dtype, shape ``H x W x 3`` and value range (uint8 0-255 or
   float 0-255; floats in 0-1 or mean/std-normalised values are a WARN).
 - ``sizes``: the ground-truth maps share one size (FAIL otherwise); an

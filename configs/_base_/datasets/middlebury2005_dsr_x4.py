@@ -22,7 +22,8 @@ scale_factor = 4
 
 train_pipeline = [
     dict(type='LoadRGBImage'),
-    dict(type='LoadDepth', depth_scale=1.0),  # uint8 PNG -> floats 0..255
+    # 8-bit by design: uint8 PNG -> floats 0..255.
+    dict(type='LoadDepth', depth_scale=1.0, allow_8bit=True),
     # PMBANet's training images are not published; it trains on pre-cut
     # patches with horizontal/vertical flips and transposition. Here: random
     # 256 x 256 crops and horizontal flips.
@@ -38,7 +39,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadRGBImage'),
-    dict(type='LoadDepth', depth_scale=1.0),
+    dict(type='LoadDepth', depth_scale=1.0, allow_8bit=True),
     dict(
         type='GenerateLRDepth',
         scale_factor=scale_factor,

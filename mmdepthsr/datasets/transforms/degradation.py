@@ -26,8 +26,8 @@ def _as_uint8(depth: np.ndarray, key: str, results: dict) -> np.ndarray:
             f'GenerateLRDepth: method "bicubic_cv2_uint8" needs an 8-bit '
             f'map (integers in 0..255), but {key} of {sample_name(results)} '
             f'has {int(bad.sum())} other value(s), e.g. {values}. Load the '
-            '8-bit PNG with LoadDepth(depth_scale=1.0) and apply this before '
-            'any normalisation.'
+            '8-bit PNG with LoadDepth(depth_scale=1.0, allow_8bit=True) and '
+            'apply this before any normalisation.'
         )
     return depth.astype(np.uint8)
 
@@ -51,10 +51,10 @@ class GenerateLRDepth(DenseTransform):
       PMBANet_DSR): the same OpenCV resize applied to the 8-bit map, so
       that OpenCV saturates to 0..255 and rounds to integers (its uint8
       path works in fixed point). The input must hold integers in
-      0..255 (e.g. an 8-bit PNG loaded with ``LoadDepth(depth_scale=1)``);
-      the output is float32 with integer values. Near edges the float path
-      overshoots (values below 0 or above 255, fractions) where this one
-      does not.
+      0..255 (e.g. an 8-bit PNG loaded with ``LoadDepth(depth_scale=1,
+      allow_8bit=True)``); the output is float32 with integer values. Near
+      edges the float path overshoots (values below 0 or above 255,
+      fractions) where this one does not.
     - ``'nearest'`` (DJF-era decimation): ``depth[o::s, o::s]`` with the
       phase ``o = nearest_offset``, by default ``s // 2``: LR pixel ``i``
       covers HR pixels ``i*s .. i*s + s - 1``, whose centre ``i*s + (s-1)/2``

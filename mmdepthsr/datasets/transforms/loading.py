@@ -165,12 +165,19 @@ class LoadDepth(DenseTransform):
 
     Supported files:
 
-    - 8-bit or 16-bit PNG (any integer image OpenCV reads): metres =
+    - 16-bit PNG (any integer image OpenCV reads): metres =
       value / ``depth_scale``, which is **required** (1000 for millimetre
       PNGs such as NYU ``sync_depth``; 256 for KITTI).
     - float32 images (e.g. TIFF): metres; ``depth_scale`` optional divisor.
     - ``.npy``: float arrays are metres (``depth_scale`` is an optional
       divisor); integer arrays need ``depth_scale``.
+
+    8-bit files (PNG or ``.npy``) are refused unless ``allow_8bit=True``:
+    8 bits hold 256 levels, so a metric map saved as 8-bit has lost its
+    range (at most 0.255 m with ``depth_scale=1000``) and would load as
+    silently wrong metres. Data that really are 8-bit, such as Middlebury's
+    disparity grey levels (``depth_scale=1.0``), declare it with
+    ``allow_8bit=True``.
 
     The map must be ``H x W`` or ``H x W x 1``, finite, non-negative and have
     at least one valid (non-zero) pixel. When an image is already loaded,
@@ -178,14 +185,23 @@ class LoadDepth(DenseTransform):
     (or ``gt_depth``) divided by one integer factor, stored as
     ``results['scale_factor']``.
 
-    Required keys: ``path_key``. Added keys: ``key`` (``H x W`` float32) and,
-    for ``lr_depth`` after an image, ``scale_factor``.
+    Without its own ``depth_scale``, the loader takes the sample's
+    ``results['depth_scale']`` when a dataset sets it (e.g.
+    :class:`~mmdepthsr.datasets.DepthFolderDataset`) for integer files; a
+    float file with a dataset ``depth_scale``, or both set and different,
+    is an error.
+
+    Required keys: ``path_key``. Optional key: ``depth_scale``. Added keys:
+    ``key`` (``H x W`` float32) and, for ``lr_depth`` after an image,
+    ``scale_factor``.
 
     Args:
         key (str): Where to store the map. Defaults to ``'gt_depth'``.
         path_key (str): Key of the file path. Defaults to ``'depth_path'``.
         depth_scale (float, optional): Stored value per metre. Required for
-            integer files. Defaults to None.
+            integer files (here or from the dataset). Defaults to None.
+        allow_8bit (bool): Accept 8-bit files (the data are 8-bit by
+            design, e.g. Middlebury grey levels). Defaults to False.
         backend_args (dict, optional): Arguments of the MMEngine file
             backend. Defaults to None (local files).
     """
@@ -197,6 +213,7 @@ class LoadDepth(DenseTransform):
         key: str = 'gt_depth',
         path_key: str = 'depth_path',
         depth_scale: Optional[float] = None,
+        allow_8bit: bool = False,
         backend_args: Optional[dict] = None,
     ):
         if depth_scale is not None and not depth_scale > 0:
@@ -206,6 +223,7 @@ class LoadDepth(DenseTransform):
         self.key = key
         self.path_key = path_key
         self.depth_scale = depth_scale
+        self.allow_8bit = bool(allow_8bit)
         self.backend_args = backend_args
 
     def _read(self, path) -> np.ndarray:
@@ -225,11 +243,42 @@ class LoadDepth(DenseTransform):
             )
         return depth
 
-    def _to_metres(self, depth: np.ndarray, path) -> np.ndarray:
+    def _scale(self, results: dict, path) -> Optional[float]:
+        """``depth_scale``, or the sample's when the loader has none."""
+        given = results.get('depth_scale')
+        if given is None:
+            return self.depth_scale
+        if self.depth_scale is None:
+            return float(given)
+        if float(given) != float(self.depth_scale):
+            raise ValueError(
+                f'{type(self).__name__}: {self.key} file {path}: the dataset '
+                f'sets depth_scale={given} but LoadDepth has depth_scale='
+                f'{self.depth_scale}; set it in one place.'
+            )
+        return self.depth_scale
+
+    def _to_metres(
+        self, depth: np.ndarray, path, scale: Optional[float]
+    ) -> np.ndarray:
         owner = type(self).__name__
         kind = depth.dtype.kind
+        if kind in 'ui' and depth.dtype.itemsize == 1 and not self.allow_8bit:
+            deepest = (
+                ''
+                if scale is None
+                else f' (at most {255 / scale:.4g} m with depth_scale={scale})'
+            )
+            raise ValueError(
+                f'{owner}: {self.key} file {path} is 8-bit ({depth.dtype}, '
+                f'256 levels{deepest}); metric depth needs 16 bits or floats. '
+                'Re-save the map as a 16-bit PNG (e.g. millimetres with '
+                'depth_scale=1000) or a float .npy in metres; if the data '
+                'are 8-bit by design (e.g. Middlebury grey levels), set '
+                'allow_8bit=True in LoadDepth.'
+            )
         if kind in 'ui':
-            if self.depth_scale is None:
+            if scale is None:
                 raise ValueError(
                     f'{owner}: {self.key} file {path} stores integers '
                     f'({depth.dtype}); set depth_scale (stored value per '
@@ -239,6 +288,12 @@ class LoadDepth(DenseTransform):
             raise TypeError(
                 f'{owner}: {self.key} file {path} has dtype {depth.dtype}; '
                 'expected unsigned integers (PNG) or floats (metres).'
+            )
+        elif scale is not None and self.depth_scale is None:
+            raise ValueError(
+                f'{owner}: {self.key} file {path} stores floats (metres) but '
+                f'the dataset sets depth_scale={scale} (for integer files); '
+                'give the dataset depth_scale=None for float depth files.'
             )
         finite = np.isfinite(depth)
         if not finite.all():
@@ -259,8 +314,8 @@ class LoadDepth(DenseTransform):
                 '(every value is 0).'
             )
         depth = depth.astype(np.float32)
-        if self.depth_scale is not None:
-            depth = depth / np.float32(self.depth_scale)
+        if scale is not None:
+            depth = depth / np.float32(scale)
         return depth
 
     def _check_size(self, results: dict, depth: np.ndarray, path) -> None:
@@ -295,7 +350,7 @@ class LoadDepth(DenseTransform):
         depth = _squeeze_single_channel(
             depth, path, type(self).__name__, self.key
         )
-        depth = self._to_metres(depth, path)
+        depth = self._to_metres(depth, path, self._scale(results, path))
         self._check_size(results, depth, path)
         results[self.key] = depth
         return results
@@ -304,7 +359,7 @@ class LoadDepth(DenseTransform):
         return (
             f'{type(self).__name__}(key={self.key!r}, '
             f'path_key={self.path_key!r}, depth_scale={self.depth_scale}, '
-            f'backend_args={self.backend_args})'
+            f'allow_8bit={self.allow_8bit}, backend_args={self.backend_args})'
         )
 
 

@@ -75,8 +75,40 @@ def test_load_depth_kitti_and_8bit_png(tmp_path):
     np.testing.assert_array_equal(depth, [[0, 1.0, 20.0]])
     raw8 = np.array([[0, 51, 255]], np.uint8)
     path = _write_png(tmp_path / 'depth8.png', raw8)
-    depth = LoadDepth(depth_scale=25.5)(dict(depth_path=path))['gt_depth']
+    load = LoadDepth(depth_scale=25.5, allow_8bit=True)
+    depth = load(dict(depth_path=path))['gt_depth']
     np.testing.assert_allclose(depth, [[0, 2.0, 10.0]], rtol=1e-6)
+    assert 'allow_8bit=True' in repr(load)
+
+
+def test_load_depth_refuses_8bit_unless_declared(tmp_path):
+    # A metric map saved as 8-bit (6.4 m = 6400 mm clipped or wrapped to
+    # 0..255): with depth_scale=1000 every value would read below 0.256 m.
+    raw8 = np.array([[0, 160, 255]], np.uint8)
+    path = _write_png(tmp_path / 'depth8.png', raw8)
+    for scale in (1000, None):
+        with pytest.raises(ValueError) as info:
+            LoadDepth(depth_scale=scale)(dict(depth_path=path))
+        message = str(info.value)
+        assert path in message
+        assert '8-bit' in message and 'allow_8bit=True' in message
+        assert ('at most 0.255 m with depth_scale=1000' in message) == (
+            scale == 1000
+        )
+    # .npy of uint8 / int8 too; 16-bit and float files are unaffected.
+    for dtype in (np.uint8, np.int8):
+        npy = tmp_path / f'{np.dtype(dtype).name}.npy'
+        np.save(npy, raw8.astype(dtype) // 2)
+        with pytest.raises(ValueError, match=r'\.npy is 8-bit'):
+            LoadDepth(depth_scale=1000)(dict(depth_path=str(npy)))
+    path16 = _write_png(tmp_path / 'depth16.png', raw8.astype(np.uint16))
+    depth = LoadDepth(depth_scale=1000)(dict(depth_path=path16))['gt_depth']
+    np.testing.assert_allclose(depth, [[0, 0.16, 0.255]], rtol=1e-6)
+    # Declared 8-bit data (Middlebury grey levels) load as they are.
+    depth = LoadDepth(depth_scale=1.0, allow_8bit=True)(dict(depth_path=path))[
+        'gt_depth'
+    ]
+    np.testing.assert_array_equal(depth, [[0, 160, 255]])
 
 
 def test_load_depth_npy(tmp_path):
@@ -298,7 +330,7 @@ def test_loaders_build_and_repr():
     load = TRANSFORMS.build(dict(type='LoadDepth', depth_scale=256))
     assert repr(load) == (
         "LoadDepth(key='gt_depth', path_key='depth_path', depth_scale=256, "
-        'backend_args=None)'
+        'allow_8bit=False, backend_args=None)'
     )
     assert repr(LoadRGBImage()) == (
         'LoadRGBImage(to_float32=False, backend_args=None)'
