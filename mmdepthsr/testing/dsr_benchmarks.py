@@ -93,8 +93,37 @@ def write_dsr_benchmark_set(
     return pairs
 
 
+def reference_bicubic_rmse(hr, scale, clip, factor):
+    """Bicubic RMSE of one map under DCTNet's protocol, in numpy + PIL only.
+
+    Crop to a multiple of ``scale`` (top-left), PIL bicubic down, normalise
+    by the HR min / max, PIL bicubic up, de-normalise, optionally clip
+    output and ground truth to [0, 255], RMSE times ``factor`` (0.1 for
+    millimetres to cm). Independent of the toolbox's transforms: tests
+    compare the toolbox with it.
+    """
+    height, width = hr.shape
+    hr = hr[: height - height % scale, : width - width % scale]
+    hr = hr.astype(np.float32)
+    height, width = hr.shape
+    lr = Image.fromarray(hr).resize(
+        (width // scale, height // scale), Image.BICUBIC
+    )
+    low, high = float(hr.min()), float(hr.max())
+    lr = (np.array(lr, np.float64) - low) / (high - low)
+    up = Image.fromarray(lr.astype(np.float32)).resize(
+        (width, height), Image.BICUBIC
+    )
+    up = np.array(up, np.float64) * (high - low) + low
+    gt = hr.astype(np.float64)
+    if clip:
+        up, gt = np.clip(up, 0, 255), np.clip(gt, 0, 255)
+    return float(np.sqrt(np.mean((up - gt) ** 2))) * factor
+
+
 __all__ = [
     'DSR_BENCHMARKS_ENV',
     'find_dsr_benchmarks',
+    'reference_bicubic_rmse',
     'write_dsr_benchmark_set',
 ]

@@ -13,7 +13,10 @@ from PIL import Image
 
 from mmdepthsr.datasets import DSRBenchmarkDataset
 from mmdepthsr.registry import RUNNERS
-from mmdepthsr.testing.dsr_benchmarks import write_dsr_benchmark_set
+from mmdepthsr.testing.dsr_benchmarks import (
+    reference_bicubic_rmse,
+    write_dsr_benchmark_set,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -97,28 +100,6 @@ def test_loading_gives_grey_levels_and_metres(tmp_path):
         assert (out['img'] == rgb).all()
     # 1500 mm is 1.5 m exactly, 65535 mm 65.535 m
     assert out['gt_depth'][0, 1] == np.float32(1.5)
-
-
-def reference_bicubic_rmse(hr, scale, clip, factor):
-    """DCTNet's protocol in numpy + PIL: crop, PIL bicubic down, HR min-max,
-    PIL bicubic up, de-normalise, (clip), RMSE x factor."""
-    height, width = hr.shape
-    hr = hr[: height - height % scale, : width - width % scale]
-    hr = hr.astype(np.float32)
-    height, width = hr.shape
-    lr = Image.fromarray(hr).resize(
-        (width // scale, height // scale), Image.BICUBIC
-    )
-    low, high = float(hr.min()), float(hr.max())
-    lr = (np.array(lr, np.float64) - low) / (high - low)
-    up = Image.fromarray(lr.astype(np.float32)).resize(
-        (width, height), Image.BICUBIC
-    )
-    up = np.array(up, np.float64) * (high - low) + low
-    gt = hr.astype(np.float64)
-    if clip:
-        up, gt = np.clip(up, 0, 255), np.clip(gt, 0, 255)
-    return float(np.sqrt(np.mean((up - gt) ** 2))) * factor
 
 
 def run_bicubic_config(config, data_root, work_dir):
