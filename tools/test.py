@@ -20,8 +20,11 @@ Outputs:
   and the metric table (one row per key);
 - ``<work_dir>/test_<timestamp>.json`` (by default next to the checkpoint
   when it lies in a training work dir): ``metrics``, ``protocol`` (per
-  metric class), ``checkpoint``, ``config``, ``time``, ``num_samples``,
-  ``inference`` (the switches below);
+  metric class, and for DSR test pipelines ``input``: the degradation and
+  the normalisation of the network input by name, e.g. ``'hr_minmax'``,
+  :func:`~mmdepthsr.datasets.transforms.dsr_input_protocol`),
+  ``checkpoint``, ``config``, ``time``, ``num_samples``, ``inference``
+  (the switches below);
 - ``--out FILE.pkl``: one dict per test sample, in dataset order, with
   ``img_path``, ``sample_idx``, ``ori_shape``, ``img_shape`` and every
   ``pred_*`` map as a ``(C, H, W)`` numpy array at the ground truth's size
@@ -53,6 +56,7 @@ from mmengine.fileio import dump
 from terminaltables import AsciiTable
 
 from mmdepthsr.apis import add_inference_arguments, apply_inference_switches
+from mmdepthsr.datasets.transforms import dsr_input_protocol
 from mmdepthsr.engine import (
     ConfigValidationError,
     DenseVisualizationHook,
@@ -202,11 +206,23 @@ def check_parameter_free(model, config: str) -> None:
         )
 
 
-def metric_protocols(evaluator) -> dict:
+def metric_protocols(evaluator, cfg=None) -> dict:
     """The ``protocol`` of every metric of the evaluator that has one, the
     sub-metrics of a ``MultiTaskMetric`` included, keyed by class name (and
-    prefix, when the metric has one)."""
-    return collect_protocols(evaluator.metrics)
+    prefix, when the metric has one); with ``cfg``, also ``input``: how the
+    test pipeline makes and normalises a DSR input (when it does)."""
+    protocols = collect_protocols(evaluator.metrics)
+    if cfg is not None:
+        dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+        while 'pipeline' not in dataset and 'dataset' in dataset:
+            dataset = dataset['dataset']  # dataset wrappers
+        model = cfg.get('model') or {}
+        described = dsr_input_protocol(
+            dataset.get('pipeline') or [], model.get('test_cfg')
+        )
+        if described is not None:
+            protocols['input'] = described
+    return protocols
 
 
 def _fmt(value) -> str:
@@ -275,7 +291,7 @@ def main(argv=None):
     if not is_main_process():
         return
 
-    protocols = metric_protocols(runner.test_loop.evaluator)
+    protocols = metric_protocols(runner.test_loop.evaluator, cfg)
     checkpoint = args.checkpoint or 'none (model without parameters)'
     print(format_tables(args.config, checkpoint, metrics, protocols))
     results = dict(

@@ -39,6 +39,9 @@ import torch
 #: ``'minmax'``. ``NormalizeDepth`` adds ``'fixed'`` (a given range).
 DEPTH_NORM_MODES = ('max', 'minmax')
 
+#: Pixels that give the statistics: the valid (``> 0``) ones, or all.
+DEPTH_NORM_PIXELS = ('valid', 'all')
+
 #: How a degenerate map is handled: raise, or keep it in metres.
 DEGENERATE_POLICIES = ('error', 'unit')
 
@@ -96,11 +99,17 @@ def denormalize_depth_values(
 
 
 def depth_norm_stats(
-    depth: np.ndarray, mode: str = 'minmax', degenerate: str = 'error'
+    depth: np.ndarray,
+    mode: str = 'minmax',
+    degenerate: str = 'error',
+    pixels: str = 'valid',
 ) -> Tuple[float, float]:
     """``(m, M)`` of the valid (finite, ``> 0``) pixels of a depth map.
 
-    Computed in float64; ``m = 0`` in ``'max'`` mode.
+    Computed in float64; ``m = 0`` in ``'max'`` mode. With
+    ``pixels='all'`` the zeros count too (``np.min`` / ``np.max`` of the
+    whole finite map, as the Middlebury / Lu / RGB-D-D test code of DCTNet
+    does): a map with a hole then has ``m = 0``.
 
     Args:
         depth (np.ndarray): Depth map of any shape.
@@ -108,6 +117,8 @@ def depth_norm_stats(
         degenerate (str): ``'error'`` raises for a map without a valid
             pixel or a constant one (``M == m``); ``'unit'`` applies the
             rule of the module docstring. Defaults to ``'error'``.
+        pixels (str): ``'valid'`` (``> 0``) or ``'all'`` (finite) pixels.
+            Defaults to ``'valid'``.
 
     Returns:
         tuple[float, float]: ``m`` and ``M`` with ``M > m``.
@@ -123,8 +134,16 @@ def depth_norm_stats(
             'depth_norm_stats: degenerate must be one of '
             f'{DEGENERATE_POLICIES}, got {degenerate!r}.'
         )
+    if pixels not in DEPTH_NORM_PIXELS:
+        raise ValueError(
+            f'depth_norm_stats: pixels must be one of {DEPTH_NORM_PIXELS}, '
+            f'got {pixels!r}.'
+        )
     depth = np.asarray(depth, dtype=np.float64)
-    valid = depth[(depth > 0) & np.isfinite(depth)]
+    keep = np.isfinite(depth)
+    if pixels == 'valid':
+        keep &= depth > 0
+    valid = depth[keep]
     if valid.size == 0:
         if degenerate == 'unit':
             return 0.0, 1.0
@@ -304,6 +323,7 @@ def denormalize_depth(
 __all__ = [
     'DEGENERATE_POLICIES',
     'DEPTH_NORM_MODES',
+    'DEPTH_NORM_PIXELS',
     'denormalize_depth',
     'denormalize_depth_values',
     'denormalize_with_meta',

@@ -231,3 +231,29 @@ def test_plain_keys_clash_with_depth_metric_unless_prefixed():
     assert result['rmse'] == pytest.approx(
         math.sqrt((72 * 0.25 + 24 * 0.01**2 + 24 * 0.03**2) / 120), rel=1e-5
     )
+
+
+def test_clip_to_grey_levels_clips_prediction_and_gt():
+    # Middlebury / Lu protocol: both maps clipped to [0, 255], no rounding
+    gt = np.array([[10, 20, 30], [255, 11, 12]], np.float32)
+    pred = np.array([[10.4, 20.6, -3.0], [300.0, 10.5, 11.5]], np.float32)
+    # clipped prediction [[10.4, 20.6, 0], [255, 10.5, 11.5]]:
+    # errors 0.4, 0.6, 30, 0, 0.5, 0.5
+    metric = SRMetric(border=0, unit='raw', valid='all', clip=(0, 255))
+    metric.process(None, [make_sample(pred, gt, 'Middlebury_01.png')])
+    result = metric.evaluate(1)
+    errors = np.array([0.4, 0.6, 30.0, 0.0, 0.5, 0.5])
+    assert result['rmse'] == pytest.approx(
+        math.sqrt(np.mean(errors**2)), rel=1e-6
+    )
+    assert result['mad'] == pytest.approx(errors.mean(), rel=1e-6)
+    # the ground truth is clipped too: a GT of 300 counts as 255
+    metric = SRMetric(border=0, unit='raw', valid='all', clip=(0, 255))
+    metric.process(None, [make_sample([[255.0]], [[300.0]], 'a.png')])
+    assert metric.evaluate(1)['rmse'] == 0.0
+    assert metric.protocol['clip'] == [0.0, 255.0]
+    assert SRMetric().protocol['clip'] is None
+    with pytest.raises(ValueError, match='low < high'):
+        SRMetric(clip=(255, 0))
+    with pytest.raises(ValueError, match='not both'):
+        SRMetric(unit='raw', quantize='uint8', clip=(0, 255))

@@ -128,6 +128,16 @@ def test_depth_norm_stats_hand_values_and_tile_rule():
         depth_norm_stats(depth, 'max', 'skip')
 
 
+def test_depth_norm_stats_all_pixels_count_the_zeros():
+    depth = np.array([[0.0, 2.0], [3.0, np.nan]])
+    # valid pixels: 2, 3; all finite pixels: 0, 2, 3 (NaN never counts)
+    assert depth_norm_stats(depth, 'minmax') == (2.0, 3.0)
+    assert depth_norm_stats(depth, 'minmax', pixels='all') == (0.0, 3.0)
+    assert depth_norm_stats(depth, 'max', pixels='all') == (0.0, 3.0)
+    with pytest.raises(ValueError, match='pixels'):
+        depth_norm_stats(depth, 'minmax', pixels='nonzero')
+
+
 def test_affine_maps_on_arrays_and_tensors():
     arr = np.array([2.0, 4.0, 6.0])
     out = normalize_depth_values(arr, 2.0, 6.0)

@@ -933,7 +933,55 @@ class FixedCrop(DenseTransform):
         return f'{type(self).__name__}(box={self.box})'
 
 
+@TRANSFORMS.register_module()
+class CropToMultiple(DenseTransform):
+    """Crop every map to the largest multiple of ``divisor``, top-left.
+
+    The first ``H - H % d`` rows and ``W - W % d`` columns are kept, as the
+    ``modcrop`` of the guided DSR test code (DKN, DCTNet, JIIF): the HR
+    depth and the image of a Middlebury / Lu / RGB-D-D pair are cut this
+    way before the LR map is made. Run it before ``GenerateLRDepth``. The
+    principal point does not move (the window starts at 0, 0).
+
+    Modified keys: every dense map, ``img_shape``. Added key: ``crop_box``
+    ``(0, 0, bottom, right)``.
+
+    Args:
+        divisor (int): ``d``, usually the scale factor.
+
+    Raises:
+        ValueError: If the frame is smaller than ``divisor``.
+    """
+
+    def __init__(self, divisor: int):
+        if int(divisor) != divisor or divisor < 1:
+            raise ValueError(
+                'CropToMultiple: divisor must be a positive integer, got '
+                f'{divisor!r}.'
+            )
+        self.divisor = int(divisor)
+
+    def transform(self, results: dict) -> dict:
+        owner = type(self).__name__
+        height, width = check_aligned(results, owner)
+        d = self.divisor
+        size = (height - height % d, width - width % d)
+        if not min(size):
+            raise ValueError(
+                f'{owner}: {sample_name(results)} has size {(height, width)}, '
+                f'smaller than the divisor {d}.'
+            )
+        if size != (height, width):
+            _crop(results, 0, 0, size, owner)
+        results['crop_box'] = (0, 0, size[0], size[1])
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(divisor={self.divisor})'
+
+
 __all__ = [
+    'CropToMultiple',
     'FixedCrop',
     'RandomCrop',
     'CenterCrop',

@@ -22,6 +22,7 @@ from mmdepthsr.registry import TRANSFORMS
 from mmdepthsr.structures.depth_norm import (
     DEGENERATE_POLICIES,
     DEPTH_NORM_MODES,
+    DEPTH_NORM_PIXELS,
     depth_norm_stats,
     normalize_depth_values,
 )
@@ -30,6 +31,35 @@ from .base import DenseTransform
 from .geometric import sample_name
 
 _MODES = (*DEPTH_NORM_MODES, 'fixed')
+
+#: Named settings of the literature: ``preset -> (mode, stats_key,
+#: pixels)``. ``'hr_minmax'`` is the test-time setting of DKN / FDSR /
+#: DCTNet / SGNet on NYU v2, Middlebury, Lu and RGB-D-D: ``np.min`` /
+#: ``np.max`` of the whole HR ground truth (the input knows the range of the
+#: answer). ``'lr_minmax'`` and ``'lr_max'`` use the network input only
+#: (deployable).
+DEPTH_NORM_PRESETS = dict(
+    hr_minmax=('minmax', 'gt_depth', 'all'),
+    lr_minmax=('minmax', 'lr_depth', 'valid'),
+    lr_max=('max', 'lr_depth', 'valid'),
+)
+
+
+def depth_norm_setting(mode: str, stats_key: str, pixels: str) -> str:
+    """The name of a normalisation setting, e.g. ``'hr_minmax'``.
+
+    A preset's own name when ``(mode, stats_key, pixels)`` is one of
+    :data:`DEPTH_NORM_PRESETS`; otherwise ``'<hr|lr|key>_<mode>'`` with
+    ``'_valid'`` or ``'_all'`` added for the pixels, and ``'fixed'`` for
+    the fixed range.
+    """
+    if mode == 'fixed':
+        return 'fixed'
+    for name, setting in DEPTH_NORM_PRESETS.items():
+        if setting == (mode, stats_key, pixels):
+            return name
+    source = dict(gt_depth='hr', lr_depth='lr').get(stats_key, stats_key)
+    return f'{source}_{mode}_{pixels}'
 
 
 @TRANSFORMS.register_module()
@@ -40,11 +70,13 @@ class NormalizeDepth(DenseTransform):
     pixels of ``results[stats_key]``; with ``mode='max'``, ``m = 0`` (the
     map is divided by its maximum); with ``mode='fixed'``, ``(m, M) =
     value_range`` for every sample (PMBANet's 8-bit input ``d / 255``:
-    ``value_range=(0, 255)``). Every map named in ``keys`` is normalised
-    with the same ``m`` and ``M`` (computed in float64, stored as float32),
-    and both are recorded as ``depth_norm_min`` and ``depth_norm_max``
-    (floats, in the unit of the map: metres, or grey levels for 8-bit
-    Middlebury maps), which ``PackDenseInputs`` carries into the metainfo.
+    ``value_range=(0, 255)``). ``pixels='all'`` takes the statistics over
+    every finite pixel, zeros included (``np.min`` / ``np.max``). Every map
+    named in ``keys`` is normalised with the same ``m`` and ``M`` (computed
+    in float64, stored as float32), and both are recorded as
+    ``depth_norm_min`` and ``depth_norm_max`` (floats, in the unit of the
+    map: metres, or grey levels for 8-bit Middlebury maps), which
+    ``PackDenseInputs`` carries into the metainfo.
 
     ``stats_key='gt_depth'`` is the NYU DSR protocol of DKN / SGNet /
     DCTNet: the statistics of the HR ground truth, also at test time (the
@@ -52,6 +84,13 @@ class NormalizeDepth(DenseTransform):
     numbers use). ``stats_key='lr_depth'`` uses only the network input
     (RGB-D-D real-world protocol of FDSR), which is what a deployed model
     can do.
+
+    ``preset`` names a setting of the literature instead of ``mode``,
+    ``stats_key`` and ``pixels`` (:data:`DEPTH_NORM_PRESETS`):
+    ``preset='hr_minmax'`` is the test-time rule of the Middlebury / Lu /
+    RGB-D-D / NYU v2 tables (min and max of the whole HR ground truth);
+    :attr:`setting` gives the name of any configuration, which
+    ``tools/test.py`` writes into the results JSON.
 
     A degenerate sample (no valid pixel in ``stats_key``, or a constant map
     with ``mode='minmax'``) raises by default. ``degenerate='unit'`` keeps
@@ -82,6 +121,11 @@ class NormalizeDepth(DenseTransform):
             Defaults to None.
         degenerate (str): ``'error'`` or ``'unit'``, see above. Defaults to
             ``'error'``.
+        pixels (str): ``'valid'`` (``> 0``) or ``'all'`` pixels of
+            ``stats_key`` give the statistics. Defaults to ``'valid'``.
+        preset (str, optional): ``'hr_minmax'``, ``'lr_minmax'`` or
+            ``'lr_max'``; sets ``mode``, ``stats_key`` and ``pixels``, which
+            must then keep their defaults. Defaults to None.
 
     Raises:
         ValueError: When ``stats_key`` has a NaN/inf, or (with
@@ -106,7 +150,26 @@ class NormalizeDepth(DenseTransform):
         keys: Union[str, Sequence[str]] = ('lr_depth',),
         value_range: Optional[Sequence[float]] = None,
         degenerate: str = 'error',
+        pixels: str = 'valid',
+        preset: Optional[str] = None,
     ):
+        if preset is not None:
+            if preset not in DEPTH_NORM_PRESETS:
+                raise ValueError(
+                    'NormalizeDepth: preset must be one of '
+                    f'{tuple(DEPTH_NORM_PRESETS)}, got {preset!r}.'
+                )
+            if (mode, stats_key, pixels) != ('minmax', 'gt_depth', 'valid'):
+                raise ValueError(
+                    f'NormalizeDepth: preset={preset!r} sets mode, '
+                    'stats_key and pixels; leave them at their defaults.'
+                )
+            mode, stats_key, pixels = DEPTH_NORM_PRESETS[preset]
+        if pixels not in DEPTH_NORM_PIXELS:
+            raise ValueError(
+                f'NormalizeDepth: pixels must be one of {DEPTH_NORM_PIXELS}, '
+                f'got {pixels!r}.'
+            )
         if degenerate not in DEGENERATE_POLICIES:
             raise ValueError(
                 'NormalizeDepth: degenerate must be one of '
@@ -147,6 +210,12 @@ class NormalizeDepth(DenseTransform):
         self.keys = keys
         self.value_range = value_range
         self.degenerate = degenerate
+        self.pixels = pixels
+
+    @property
+    def setting(self) -> str:
+        """Name of the setting (:func:`depth_norm_setting`)."""
+        return depth_norm_setting(self.mode, self.stats_key, self.pixels)
 
     @classmethod
     def inference_cfg(cls, cfg: dict) -> Tuple[Optional[dict], Optional[str]]:
@@ -163,7 +232,9 @@ class NormalizeDepth(DenseTransform):
         step = cls(**{k: v for k, v in cfg.items() if k != 'type'})
         if step.mode == 'fixed' or step.stats_key != 'gt_depth':
             return cfg, None
-        return dict(cfg, stats_key='lr_depth'), (
+        cfg = {k: v for k, v in cfg.items() if k != 'preset'}
+        cfg.update(mode=step.mode, stats_key='lr_depth', pixels=step.pixels)
+        return cfg, (
             'NormalizeDepth takes its statistics from lr_depth instead of '
             'gt_depth (no ground truth at inference); benchmark numbers of '
             'the config use the ground-truth range.'
@@ -188,7 +259,9 @@ class NormalizeDepth(DenseTransform):
                 'pixel(s); cannot take normalisation statistics.'
             )
         try:
-            return depth_norm_stats(stats, self.mode, self.degenerate)
+            return depth_norm_stats(
+                stats, self.mode, self.degenerate, self.pixels
+            )
         except ValueError as err:
             raise ValueError(
                 f'{owner}: {self.stats_key} of {name} {err}'
@@ -216,8 +289,69 @@ class NormalizeDepth(DenseTransform):
             f'{type(self).__name__}(mode={self.mode!r}, '
             f'stats_key={self.stats_key!r}, keys={self.keys}, '
             f'value_range={self.value_range}, '
-            f'degenerate={self.degenerate!r})'
+            f'degenerate={self.degenerate!r}, pixels={self.pixels!r})'
         )
 
 
-__all__ = ['NormalizeDepth']
+def dsr_input_protocol(
+    pipeline: Sequence[dict], test_cfg: Optional[dict] = None
+) -> Optional[dict]:
+    """How a DSR test pipeline makes and normalises the network input.
+
+    Read from the configs (nothing is built): the ``CropToMultiple``,
+    ``GenerateLRDepth`` and ``NormalizeDepth`` steps of ``pipeline`` and the
+    model's ``test_cfg``. ``tools/test.py`` writes the result into the
+    results JSON as ``protocol['input']``.
+
+    Args:
+        pipeline (Sequence[dict]): Step configs of the test pipeline.
+        test_cfg (dict, optional): The model's ``test_cfg``. Defaults to
+            None.
+
+    Returns:
+        dict | None: ``crop_to_multiple``, ``degradation``, ``scale_factor``,
+        ``normalize`` (the setting's name, e.g. ``'hr_minmax'``, or None)
+        and ``network_input`` (``normalize``, or the per-tile rule of tiled
+        inference, which replaces it); None when the pipeline makes no LR
+        depth and normalises none.
+    """
+    steps = {}
+    for step in pipeline:
+        kind = step.get('type') if isinstance(step, dict) else None
+        if kind in ('CropToMultiple', 'GenerateLRDepth', 'NormalizeDepth'):
+            steps[kind] = {k: v for k, v in step.items() if k != 'type'}
+    if 'GenerateLRDepth' not in steps and 'NormalizeDepth' not in steps:
+        return None
+    normalize = None
+    if 'NormalizeDepth' in steps:
+        normalize = NormalizeDepth(**steps['NormalizeDepth']).setting
+    degrade = steps.get('GenerateLRDepth')
+    crop = steps.get('CropToMultiple')
+    network_input = normalize
+    test_cfg = dict(test_cfg or {})
+    if test_cfg.get('mode') == 'slide' and test_cfg.get('normalize'):
+        network_input = (
+            f'per_tile_lr_{test_cfg["normalize"]} '
+            f'(tiles of {test_cfg.get("patch_size")} HR pixels, each '
+            'normalised by its own LR depth; the pipeline normalisation is '
+            'undone first)'
+        )
+    return dict(
+        crop_to_multiple=None if crop is None else crop.get('divisor'),
+        degradation=None
+        if degrade is None
+        else degrade.get('method', 'bicubic_pil'),
+        scale_factor=None
+        if degrade is None
+        else degrade.get('scale_factor', 4),
+        normalize=normalize,
+        network_input=network_input,
+    )
+
+
+__all__ = [
+    'DEPTH_NORM_PRESETS',
+    'NormalizeDepth',
+    'depth_norm_setting',
+    'dsr_input_protocol',
+]

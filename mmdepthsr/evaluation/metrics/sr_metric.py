@@ -10,13 +10,19 @@ Two protocols of the guided DSR literature are covered by the arguments:
   ``Results/mad_rmse.py``): RMSE and MAD on the 8-bit 0..255 scale of the
   saved 8-bit PNG predictions, whole image, averaged over the six scenes:
   ``SRMetric(border=0, unit='raw', quantize='uint8')``.
+- Middlebury (30 pairs) and Lu (6 pairs) of DKN / FDSR / DCTNet: RMSE in
+  grey levels of the de-normalised prediction and the ground truth, both
+  clipped to [0, 255], every pixel, no border:
+  ``SRMetric(border=0, unit='raw', valid='all', clip=(0, 255))``; RGB-D-D
+  (405 pairs): RMSE in cm, every pixel, no border:
+  ``SRMetric(border=0, unit='cm', valid='all')``.
 
 The functional core (:func:`sr_eval_mask`, :func:`sr_errors`) works on
 numpy arrays; :class:`SRMetric` wraps it for MMEngine's evaluator in the
 same way as :class:`~mmdepthsr.evaluation.metrics.depth_metric.DepthMetric`.
 """
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
@@ -120,13 +126,16 @@ class SRMetric(BaseDenseMetric):
     For each image: the prediction must have the ground truth's ``H x W``;
     it is optionally quantised to 8 bits (``quantize='uint8'``:
     ``clip(rint(pred), 0, 255)``, half to even like OpenCV's
-    ``saturate_cast`` when a float map is written to an 8-bit PNG); the
-    evaluated pixels are those of :func:`sr_eval_mask` (``border`` pixels
-    off every side, then ``gt > 0`` or all pixels); the errors are
-    multiplied by the unit factor (maps are metres: ``'m'`` x1, ``'cm'``
-    x100, ``'mm'`` x1000; ``'raw'`` leaves them as they are, for 8-bit
-    Middlebury grey levels 0..255). :meth:`compute_metrics` returns the
-    arithmetic mean of the per-image ``rmse`` and ``mad`` over the images.
+    ``saturate_cast`` when a float map is written to an 8-bit PNG) or
+    clipped (``clip=(low, high)``: prediction and ground truth both clipped
+    to the range, in the unit of the maps, as the Middlebury / Lu test code
+    clips to 0..255); the evaluated pixels are those of
+    :func:`sr_eval_mask` (``border`` pixels off every side, then ``gt > 0``
+    or all pixels); the errors are multiplied by the unit factor (maps are
+    metres: ``'m'`` x1, ``'cm'`` x100, ``'mm'`` x1000; ``'raw'`` leaves
+    them as they are, for 8-bit Middlebury grey levels 0..255).
+    :meth:`compute_metrics` returns the arithmetic mean of the per-image
+    ``rmse`` and ``mad`` over the images.
 
     Bad input raises a ValueError naming the sample's ``img_path``: NaN or
     inf in the prediction or the ground truth, a prediction whose
@@ -157,6 +166,9 @@ class SRMetric(BaseDenseMetric):
         quantize (str, optional): None, or ``'uint8'`` to round and clip
             the prediction to 0..255 first (needs ``unit='raw'``).
             Defaults to None.
+        clip (Sequence[float], optional): ``(low, high)``: clip the
+            prediction and the ground truth to this range (map units)
+            before the errors; not with ``quantize``. Defaults to None.
         on_empty (str): ``'error'`` raises on an image without an evaluated
             pixel; ``'skip'`` leaves it out of the average and logs a
             warning. Defaults to ``'error'``.
@@ -182,6 +194,7 @@ class SRMetric(BaseDenseMetric):
         unit: str = 'cm',
         valid: str = 'gt>0',
         quantize: Optional[str] = None,
+        clip: Optional[Sequence[float]] = None,
         on_empty: str = 'error',
         collect_device: str = 'cpu',
         prefix: Optional[str] = None,
@@ -220,6 +233,19 @@ class SRMetric(BaseDenseMetric):
                 'SRMetric: quantize="uint8" rounds the prediction to 8-bit '
                 f'grey levels and needs unit="raw", got unit={unit!r}.'
             )
+        if clip is not None:
+            if len(clip) != 2 or not float(clip[0]) < float(clip[1]):
+                raise ValueError(
+                    f'SRMetric: clip must be (low, high) with low < high, '
+                    f'got {clip!r}.'
+                )
+            if quantize is not None:
+                raise ValueError(
+                    'SRMetric: quantize="uint8" already clips to 0..255; '
+                    'give clip or quantize, not both.'
+                )
+            clip = (float(clip[0]), float(clip[1]))
+        self.clip = clip
         self.on_empty = self.check_on_empty(on_empty)
         self.border = int(border)
         self.unit = unit
@@ -251,6 +277,12 @@ class SRMetric(BaseDenseMetric):
                 None
                 if self.quantize is None
                 else 'pred -> clip(rint(pred), 0, 255) before the errors'
+            ),
+            clip=None if self.clip is None else list(self.clip),
+            clip_rule=(
+                None
+                if self.clip is None
+                else 'pred and gt -> clip(x, low, high) before the errors'
             ),
             on_empty=self.on_empty,
             averaging='per-image mean',
@@ -290,9 +322,13 @@ class SRMetric(BaseDenseMetric):
         pred_valid = pred[mask].astype(np.float64)
         if self.quantize == 'uint8':
             pred_valid = np.clip(np.rint(pred_valid), 0.0, 255.0)
+        gt_valid = gt[mask].astype(np.float64)
+        if self.clip is not None:
+            pred_valid = np.clip(pred_valid, *self.clip)
+            gt_valid = np.clip(gt_valid, *self.clip)
         record['skipped'] = False
         record['metrics'] = sr_errors(
-            pred_valid, gt[mask], SR_UNIT_FACTORS[self.unit]
+            pred_valid, gt_valid, SR_UNIT_FACTORS[self.unit]
         )
         return record
 

@@ -589,3 +589,32 @@ def test_kb_crop_moves_lr_depth_on_its_grid():
     sample['lr_depth'] = sample['gt_depth'][::3, ::3].copy()
     with pytest.raises(ValueError, match='lr_depth'):
         KBCrop()(sample)
+
+
+def test_crop_to_multiple_keeps_the_top_left():
+    from mmdepthsr.datasets.transforms import CropToMultiple
+
+    depth = np.arange(7 * 10, dtype=np.float32).reshape(7, 10)
+    img = np.arange(7 * 10 * 3, dtype=np.uint8).reshape(7, 10, 3)
+    results = dict(
+        img=img.copy(),
+        gt_depth=depth.copy(),
+        img_shape=(7, 10),
+        cam_intrinsics=[5.0, 5.0, 4.5, 3.0],
+    )
+    out = CropToMultiple(4)(results)
+    # 7 x 10 -> 4 x 8: rows 0..3, columns 0..7
+    np.testing.assert_array_equal(out['gt_depth'], depth[:4, :8])
+    np.testing.assert_array_equal(out['img'], img[:4, :8])
+    assert out['gt_depth'][3, 7] == 37.0
+    assert out['img_shape'] == (4, 8)
+    assert out['crop_box'] == (0, 0, 4, 8)
+    assert list(out['cam_intrinsics']) == [5.0, 5.0, 4.5, 3.0]
+    # a multiple already: unchanged
+    out = CropToMultiple(2)(dict(gt_depth=depth[:6].copy()))
+    np.testing.assert_array_equal(out['gt_depth'], depth[:6, :10])
+    with pytest.raises(ValueError, match='smaller than the divisor'):
+        CropToMultiple(8)(dict(gt_depth=depth.copy()))
+    with pytest.raises(ValueError, match='positive integer'):
+        CropToMultiple(0)
+    assert repr(CropToMultiple(16)) == 'CropToMultiple(divisor=16)'

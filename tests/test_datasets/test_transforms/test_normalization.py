@@ -117,7 +117,8 @@ def test_argument_errors_and_repr():
         NormalizeDepth(value_range=(0, 255))
     assert repr(NormalizeDepth(mode='max')) == (
         "NormalizeDepth(mode='max', stats_key='gt_depth', "
-        "keys=('lr_depth',), value_range=None, degenerate='error')"
+        "keys=('lr_depth',), value_range=None, degenerate='error', "
+        "pixels='valid')"
     )
 
 
@@ -148,3 +149,76 @@ def test_degenerate_unit_matches_the_tile_rule():
     assert (out['depth_norm_min'], out['depth_norm_max']) == (0.0, 1.0)
     with pytest.raises(ValueError, match='degenerate'):
         NormalizeDepth(degenerate='skip')
+
+
+def test_hr_minmax_preset_counts_the_zeros():
+    # the literature's test-time rule: np.min / np.max of the whole HR map,
+    # so the hole (0) gives m = 0 (the valid pixels alone give m = 2)
+    out = NormalizeDepth(preset='hr_minmax')(_results())
+    assert (out['depth_norm_min'], out['depth_norm_max']) == (0.0, 10.0)
+    np.testing.assert_array_equal(
+        out['lr_depth'], np.array([[0.3, 0.8]], np.float32)
+    )
+    step = NormalizeDepth(mode='minmax', stats_key='gt_depth', pixels='all')
+    assert step.setting == 'hr_minmax'
+    out = step(_results())
+    assert (out['depth_norm_min'], out['depth_norm_max']) == (0.0, 10.0)
+    # without a hole the presets agree with the valid-pixel statistics
+    results = _results()
+    results['gt_depth'][results['gt_depth'] == 0] = 5.0
+    out = NormalizeDepth(preset='hr_minmax')(results)
+    assert (out['depth_norm_min'], out['depth_norm_max']) == (2.0, 10.0)
+
+
+def test_presets_and_setting_names():
+    out = NormalizeDepth(preset='lr_max')(_results())
+    assert (out['depth_norm_min'], out['depth_norm_max']) == (0.0, 8.0)
+    out = NormalizeDepth(preset='lr_minmax')(_results())
+    assert (out['depth_norm_min'], out['depth_norm_max']) == (3.0, 8.0)
+    assert NormalizeDepth().setting == 'hr_minmax_valid'
+    assert NormalizeDepth(mode='max', stats_key='lr_depth').setting == (
+        'lr_max'
+    )
+    fixed = NormalizeDepth(mode='fixed', value_range=(0, 255))
+    assert fixed.setting == 'fixed'
+    with pytest.raises(ValueError, match='preset must be one of'):
+        NormalizeDepth(preset='minmax')
+    with pytest.raises(ValueError, match='leave them at their defaults'):
+        NormalizeDepth(preset='hr_minmax', mode='max')
+    with pytest.raises(ValueError, match='pixels must be one of'):
+        NormalizeDepth(pixels='finite')
+    # inference (no ground truth) swaps the source, keeps mode and pixels
+    cfg, note = NormalizeDepth.inference_cfg(
+        dict(type='NormalizeDepth', preset='hr_minmax')
+    )
+    assert cfg == dict(
+        type='NormalizeDepth',
+        mode='minmax',
+        stats_key='lr_depth',
+        pixels='all',
+    )
+    assert 'lr_depth' in note
+
+
+def test_dsr_input_protocol_names_the_setting():
+    from mmdepthsr.datasets.transforms import dsr_input_protocol
+
+    pipeline = [
+        dict(type='LoadDepth', depth_scale=1.0),
+        dict(type='CropToMultiple', divisor=8),
+        dict(type='GenerateLRDepth', scale_factor=8, method='bicubic_pil'),
+        dict(type='NormalizeDepth', preset='hr_minmax'),
+    ]
+    assert dsr_input_protocol(pipeline, dict(mode='whole')) == dict(
+        crop_to_multiple=8,
+        degradation='bicubic_pil',
+        scale_factor=8,
+        normalize='hr_minmax',
+        network_input='hr_minmax',
+    )
+    tiled = dsr_input_protocol(
+        pipeline, dict(mode='slide', patch_size=(64, 64), normalize='max')
+    )
+    assert tiled['normalize'] == 'hr_minmax'
+    assert tiled['network_input'].startswith('per_tile_lr_max')
+    assert dsr_input_protocol([dict(type='LoadDepth')]) is None
