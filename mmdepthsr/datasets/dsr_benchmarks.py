@@ -89,10 +89,10 @@ class DSRBenchmarkDataset(BaseDataset):
 
     Units (class :data:`DSR_BENCHMARK_SUBSETS`, also in ``metainfo``):
     Middlebury and Lu maps are 8-bit grey levels: load them with
-    ``LoadDepth(depth_scale=1.0)`` and score with ``SRMetric(unit='raw',
-    clip=(0, 255))``; RGB-D-D maps are millimetres: ``LoadDepth(
-    depth_scale=1000.0)`` gives metres, ``SRMetric(unit='cm')``
-    centimetres. No camera intrinsics are set.
+    ``LoadDepth(depth_scale=1.0, allow_8bit=True)`` and score with
+    ``SRMetric(unit='raw', clip=(0, 255))``; RGB-D-D maps are
+    millimetres: ``LoadDepth(depth_scale=1000.0)`` gives metres,
+    ``SRMetric(unit='cm')`` centimetres. No camera intrinsics are set.
 
     Each sample gives ``img_path``, ``depth_path``, ``sample_idx`` and
     ``subset``.

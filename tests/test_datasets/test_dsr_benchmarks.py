@@ -91,6 +91,7 @@ def test_loading_gives_grey_levels_and_metres(tmp_path):
                 dict(
                     type='LoadDepth',
                     depth_scale=dataset.metainfo['depth_scale'],
+                    allow_8bit=subset == 'lu',
                 ),
             ]
         )

@@ -26,7 +26,9 @@ bench_scale_factor = 4
 
 bench_test_pipeline = [
     dict(type='LoadRGBImage'),
-    dict(type='LoadDepth', depth_scale=1.0),  # uint8 PNG -> floats 0..255
+    dict(
+        type='LoadDepth', depth_scale=1.0, allow_8bit=True
+    ),  # uint8 grey levels
     dict(type='CropToMultiple', divisor=bench_scale_factor),
     dict(
         type='GenerateLRDepth',
