@@ -36,6 +36,7 @@ VALID_TOP_LEVEL_KEYS = frozenset(
         'tta_model',
         'tta_pipeline',
         'strategy',
+        'strict_load',
     }
 )
 

@@ -4,10 +4,15 @@ import copy
 from typing import Dict, Optional, Union
 
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import DataLoader
 
 from mmdepthsr.registry import DATA_SAMPLERS, RUNNERS
-from mmdepthsr.utils.checkpoint import trusted_checkpoint_loading
+from mmdepthsr.utils.checkpoint import (
+    checkpoint_state_dict,
+    load_weights,
+    trusted_checkpoint_loading,
+)
 
 
 @RUNNERS.register_module()
@@ -21,6 +26,13 @@ class DenseRunner(Runner):
     ``HistoryBuffer`` objects in ``message_hub``) is loaded with
     ``weights_only=False`` and a logged warning. Weights loaded by the model
     itself (``init_cfg=dict(type='Pretrained')``) stay weights-only.
+
+    ``load_from``, ``resume`` and ``tools/test.py`` load the weights
+    strictly (:func:`~mmdepthsr.utils.load_weights`): a checkpoint with
+    missing, unexpected or mis-shaped keys stops the run with a
+    :class:`~mmdepthsr.utils.CheckpointMismatchError` listing them, unless
+    the config sets ``strict_load = False`` (``--non-strict`` of the
+    tools), which loads the matching tensors and logs the rest.
 
     Data loaders are built by :meth:`build_dataloader`, which tells a
     :class:`~mmdepthsr.datasets.GridPatchSampler` the loader's batch size
@@ -49,14 +61,49 @@ class DenseRunner(Runner):
         with trusted_checkpoint_loading():
             super().load_or_resume()
 
-    def load_checkpoint(self, filename: str, *args, **kwargs):
-        """Load a user-chosen checkpoint into the model (trusted).
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location='cpu',
+        strict: Optional[bool] = None,
+        revise_keys=((r'^module\.', ''),),
+    ) -> Dict:
+        """Load a user-chosen checkpoint into the model (trusted, strict).
 
-        Same arguments and return value as
-        :meth:`mmengine.runner.Runner.load_checkpoint`.
+        Also the first step of :meth:`resume`.
+
+        Args:
+            filename (str): Checkpoint path or URL.
+            map_location (str | torch.device): Same as in
+                :func:`torch.load`. Defaults to ``'cpu'``.
+            strict (bool, optional): Whether keys and shapes must match.
+                None (default): the config's ``strict_load`` (True when
+                absent).
+            revise_keys (sequence): ``(pattern, replacement)`` pairs applied
+                to the state-dict keys. Defaults to stripping ``module.``.
+
+        Returns:
+            dict: The loaded checkpoint.
+
+        Raises:
+            CheckpointMismatchError: If loading is strict and the weights
+                do not match the model.
         """
+        if strict is None:
+            strict = bool(self.cfg.get('strict_load', True))
         with trusted_checkpoint_loading():
-            return super().load_checkpoint(filename, *args, **kwargs)
+            checkpoint = _load_checkpoint(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        load_weights(
+            self.model,
+            checkpoint_state_dict(checkpoint, revise_keys),
+            strict=strict,
+            source=f'Checkpoint {filename}',
+            logger=self.logger.instance_name,
+        )
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
 
 def fill_sampler_loader_args(dataloader: Dict) -> Dict:
