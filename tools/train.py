@@ -6,6 +6,7 @@ Examples::
     python tools/train.py CONFIG --work-dir work_dirs/run1 --amp
     python tools/train.py CONFIG --resume                 # latest in work_dir
     python tools/train.py CONFIG --resume work_dirs/run1/iter_2000.pth
+    python tools/train.py CONFIG --cfg-options load_from=ckpt.pth --non-strict
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=100
     bash tools/dist_train.sh CONFIG 8                     # torchrun / DDP
 """
@@ -15,7 +16,6 @@ import os
 import sys
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmdepthsr.engine import (
     ConfigValidationError,
@@ -24,6 +24,8 @@ from mmdepthsr.engine import (
 )
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
+    CheckpointMismatchError,
+    exit_if_config_missing,
     load_config,
     register_all_modules,
     setup_distributed,
@@ -49,6 +51,13 @@ def parse_args(argv=None):
         'latest checkpoint in the work dir',
     )
     parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load a load_from / --resume checkpoint that does not match '
+        'the model (the matching weights only, the rest is logged) instead '
+        'of stopping',
+    )
+    parser.add_argument(
         '--amp',
         action='store_true',
         default=False,
@@ -72,6 +81,7 @@ def parse_args(argv=None):
     # --local_rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    exit_if_config_missing(args.config)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -91,7 +101,12 @@ def build_config(args) -> tuple:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.non_strict:
+        cfg.strict_load = False
 
+    # DenseRunner loads load_from / resume checkpoints as trusted and
+    # strictly (strict_load).
+    cfg.setdefault('runner_type', 'DenseRunner')
     notes = []
     amp_note = configure_amp(cfg, enable=args.amp)
     if amp_note:
@@ -109,13 +124,13 @@ def main(argv=None):
     except ConfigValidationError as err:
         sys.exit(f'ERROR: {err}')
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    runner = RUNNERS.build(cfg)
     for note in notes:
         runner.logger.info(note)
-    runner.train()
+    try:
+        runner.train()
+    except CheckpointMismatchError as err:
+        sys.exit(f'ERROR: {err}')
 
 
 if __name__ == '__main__':
