@@ -127,7 +127,6 @@ def parse_args(argv=None):
     # --local_rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    exit_if_config_missing(args.config)
     if args.checkpoint is not None and args.checkpoint.lower() == 'none':
         args.checkpoint = None
     if 'LOCAL_RANK' not in os.environ:
@@ -252,6 +251,7 @@ def format_tables(config, checkpoint, metrics, protocols) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    exit_if_config_missing(args.config)
     register_all_modules(init_default_scope=False)
     try:
         cfg, notes = build_config(args)

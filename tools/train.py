@@ -81,7 +81,6 @@ def parse_args(argv=None):
     # --local_rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    exit_if_config_missing(args.config)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -118,6 +117,7 @@ def build_config(args) -> tuple:
 
 def main(argv=None):
     args = parse_args(argv)
+    exit_if_config_missing(args.config)
     register_all_modules(init_default_scope=False)
     try:
         cfg, notes = build_config(args)
