@@ -3,6 +3,8 @@
 import copy
 from typing import Dict, Optional, Union
 
+from mmengine.device import get_device
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import DataLoader
@@ -34,6 +36,11 @@ class DenseRunner(Runner):
     the config sets ``strict_load = False`` (``--non-strict`` of the
     tools), which loads the matching tensors and logs the rest.
 
+    In a distributed run a model without trainable parameters (such as
+    ``BicubicBaseline``) is not wrapped in ``DistributedDataParallel``,
+    which refuses it: each process runs the bare model on its share of the
+    data (:meth:`wrap_model`).
+
     Data loaders are built by :meth:`build_dataloader`, which tells a
     :class:`~mmdepthsr.datasets.GridPatchSampler` the loader's batch size
     and number of workers.
@@ -54,6 +61,19 @@ class DenseRunner(Runner):
         return Runner.build_dataloader(
             dataloader, seed=seed, diff_rank_seed=diff_rank_seed
         )
+
+    def wrap_model(self, model_wrapper_cfg: Optional[Dict], model):
+        """MMEngine's ``Runner.wrap_model``, except that a distributed run
+        leaves a model without trainable parameters unwrapped (on the
+        device); there is no gradient for DDP to synchronise."""
+        trainable = any(p.requires_grad for p in model.parameters())
+        if self.distributed and not trainable and not is_model_wrapper(model):
+            self.logger.info(
+                f'{type(model).__name__} has no trainable parameters: not '
+                'wrapped in DistributedDataParallel.'
+            )
+            return model.to(get_device())
+        return super().wrap_model(model_wrapper_cfg, model)
 
     def load_or_resume(self) -> None:
         """Load or resume the checkpoint chosen by ``load_from`` /
