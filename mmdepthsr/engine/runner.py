@@ -23,9 +23,11 @@ class DenseRunner(Runner):
 
     ``resume`` and ``load_from`` name checkpoints the user picked (usually
     written by this toolbox's own training), so they are loaded inside
-    :func:`~mmdepthsr.utils.trusted_checkpoint_loading`: a file that
-    ``torch.load(weights_only=True)`` refuses (MMEngine's checkpoints keep
-    ``HistoryBuffer`` objects in ``message_hub``) is loaded with
+    :func:`~mmdepthsr.utils.trusted_checkpoint_loading`. The checkpoints
+    this toolbox writes load weights-only (see
+    :mod:`mmdepthsr.utils.checkpoint`); a file that
+    ``torch.load(weights_only=True)`` refuses (one written by plain MMEngine,
+    whose ``message_hub`` pickles a ``getattr`` call) is loaded with
     ``weights_only=False`` and a logged warning. Weights loaded by the model
     itself (``init_cfg=dict(type='Pretrained')``) stay weights-only.
 
