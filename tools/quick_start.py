@@ -41,6 +41,8 @@ from mmengine.config import Config, DictAction
 from mmengine.utils import mkdir_or_exist
 from terminaltables import AsciiTable
 
+from mmdepthsr.utils import exit_if_config_missing
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
 
@@ -100,6 +102,7 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     args.config = args.config or _find_config(MODEL_PATTERN)
+    exit_if_config_missing(args.config)
     if not args.iters_scale > 0:
         parser.error(f'--iters-scale must be > 0, got {args.iters_scale}')
     return args

@@ -13,6 +13,11 @@ Examples::
 
 ``CHECKPOINT`` may be ``none`` (or left out) for models without
 parameters, such as ``BicubicBaseline``; a model with parameters needs one.
+The checkpoint must match the model: missing, unexpected or mis-shaped
+weights stop the test with a list of the keys (exit status 1) unless
+``--non-strict`` is given, which loads the matching weights and logs the
+rest as a warning. ``tools/dist_test.sh CONFIG none N`` tests a model
+without parameters in N processes as well (it is not wrapped in DDP).
 
 Outputs:
 
@@ -24,7 +29,8 @@ Outputs:
   the normalisation of the network input by name, e.g. ``'hr_minmax'``,
   :func:`~mmdepthsr.datasets.transforms.dsr_input_protocol`),
   ``checkpoint``, ``config``, ``time``, ``num_samples``, ``inference``
-  (the switches below);
+  (the switches below), ``checkpoint_sha256`` (the SHA-256 of the
+  checkpoint file) and ``strict_load``;
 - ``--out FILE.pkl``: one dict per test sample, in dataset order, with
   ``img_path``, ``sample_idx``, ``ori_shape``, ``img_shape`` and every
   ``pred_*`` map as a ``(C, H, W)`` numpy array at the ground truth's size
@@ -66,6 +72,9 @@ from mmdepthsr.engine import (
 from mmdepthsr.evaluation import collect_protocols
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
+    CheckpointMismatchError,
+    exit_if_config_missing,
+    file_sha256,
     load_config,
     register_all_modules,
     setup_distributed,
@@ -103,6 +112,12 @@ def parse_args(argv=None):
         '--show-dir',
         help='write one PNG figure per test sample (inputs, every '
         'predicted field, ground truth, errors) into this dir',
+    )
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load a checkpoint that does not match the model (the matching '
+        'weights only, the rest is logged) instead of stopping',
     )
     add_inference_arguments(parser)
     parser.add_argument(
@@ -177,6 +192,8 @@ def build_config(args) -> tuple:
     cfg.setdefault('runner_type', 'DenseRunner')
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if args.non_strict:
+        cfg.strict_load = False
 
     if args.show_dir is not None:
         add_visualization_hook(cfg, args.show_dir)
@@ -204,6 +221,14 @@ def check_parameter_free(model, config: str) -> None:
             'give a checkpoint (CHECKPOINT "none" is only for models '
             'without parameters, such as BicubicBaseline).'
         )
+
+
+def checkpoint_sha256(checkpoint):
+    """The SHA-256 of a local checkpoint file (None for no checkpoint or a
+    URL)."""
+    if checkpoint is None or not osp.isfile(checkpoint):
+        return None
+    return file_sha256(checkpoint)
 
 
 def metric_protocols(evaluator, cfg=None) -> dict:
@@ -263,6 +288,7 @@ def checkpoint_work_dir(checkpoint):
 
 def main(argv=None):
     args = parse_args(argv)
+    exit_if_config_missing(args.config)
     register_all_modules(init_default_scope=False)
     try:
         cfg, notes = build_config(args)
@@ -287,7 +313,10 @@ def main(argv=None):
     except ValueError as err:
         sys.exit(f'ERROR: {err}')
     runner.logger.info(f'Inference switches: {switches}')
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except CheckpointMismatchError as err:
+        sys.exit(f'ERROR: {err}')
     if not is_main_process():
         return
 
@@ -298,6 +327,8 @@ def main(argv=None):
         metrics=metrics,
         protocol=protocols,
         checkpoint=args.checkpoint and osp.abspath(args.checkpoint),
+        checkpoint_sha256=checkpoint_sha256(args.checkpoint),
+        strict_load=bool(cfg.get('strict_load', True)),
         config=osp.abspath(args.config),
         cfg_options=args.cfg_options,
         time=datetime.datetime.now().isoformat(timespec='seconds'),

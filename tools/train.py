@@ -6,6 +6,7 @@ Examples::
     python tools/train.py CONFIG --work-dir work_dirs/run1 --amp
     python tools/train.py CONFIG --resume                 # latest in work_dir
     python tools/train.py CONFIG --resume work_dirs/run1/iter_2000.pth
+    python tools/train.py CONFIG --cfg-options load_from=ckpt.pth --non-strict
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=100
     bash tools/dist_train.sh CONFIG 8                     # torchrun / DDP
 """
@@ -15,7 +16,6 @@ import os
 import sys
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmdepthsr.engine import (
     ConfigValidationError,
@@ -24,6 +24,8 @@ from mmdepthsr.engine import (
 )
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
+    CheckpointMismatchError,
+    exit_if_config_missing,
     load_config,
     register_all_modules,
     setup_distributed,
@@ -47,6 +49,13 @@ def parse_args(argv=None):
         metavar='CHECKPOINT',
         help='resume training: from CHECKPOINT if given, else from the '
         'latest checkpoint in the work dir',
+    )
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load a load_from / --resume checkpoint that does not match '
+        'the model (the matching weights only, the rest is logged) instead '
+        'of stopping',
     )
     parser.add_argument(
         '--amp',
@@ -91,7 +100,12 @@ def build_config(args) -> tuple:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.non_strict:
+        cfg.strict_load = False
 
+    # DenseRunner loads load_from / resume checkpoints as trusted and
+    # strictly (strict_load).
+    cfg.setdefault('runner_type', 'DenseRunner')
     notes = []
     amp_note = configure_amp(cfg, enable=args.amp)
     if amp_note:
@@ -103,19 +117,20 @@ def build_config(args) -> tuple:
 
 def main(argv=None):
     args = parse_args(argv)
+    exit_if_config_missing(args.config)
     register_all_modules(init_default_scope=False)
     try:
         cfg, notes = build_config(args)
     except ConfigValidationError as err:
         sys.exit(f'ERROR: {err}')
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    runner = RUNNERS.build(cfg)
     for note in notes:
         runner.logger.info(note)
-    runner.train()
+    try:
+        runner.train()
+    except CheckpointMismatchError as err:
+        sys.exit(f'ERROR: {err}')
 
 
 if __name__ == '__main__':

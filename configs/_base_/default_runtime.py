@@ -12,6 +12,9 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+# load_from / resume / tools/test.py stop on missing, unexpected or
+# mis-shaped weights; False (--non-strict) loads the matching ones and warns.
+strict_load = True
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

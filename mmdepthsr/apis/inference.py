@@ -55,6 +55,7 @@ def init_model(
     amp: Optional[str] = None,
     channels_last: bool = False,
     compile: bool = False,
+    strict: bool = True,
 ) -> torch.nn.Module:
     """Build a model from a config and load its checkpoint.
 
@@ -79,6 +80,11 @@ def init_model(
             Defaults to False.
         compile (bool): ``torch.compile`` the model's forward. Defaults to
             False.
+        strict (bool): Stop with a
+            :class:`~mmdepthsr.utils.CheckpointMismatchError` listing the
+            missing, unexpected and mis-shaped keys when the checkpoint
+            does not match the model. Defaults to True; False loads the
+            matching tensors and logs the rest as a warning.
 
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg`` set (and
@@ -90,6 +96,8 @@ def init_model(
         TypeError: If ``config`` is neither a path nor a Config.
         KeyError: If the config has no ``model``.
         ValueError: If ``amp`` is unknown or not supported on ``device``.
+        CheckpointMismatchError: If ``strict`` and the checkpoint does not
+            match the model.
     """
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
@@ -111,7 +119,9 @@ def init_model(
     model = MODELS.build(config.model)
     num_params = sum(p.numel() for p in model.parameters())
     if checkpoint is not None:
-        loaded = load_checkpoint(model, str(checkpoint), map_location='cpu')
+        loaded = load_checkpoint(
+            model, str(checkpoint), map_location='cpu', strict=strict
+        )
         meta = loaded.get('meta') or {}
         if isinstance(meta, dict) and 'dataset_meta' in meta:
             model.dataset_meta = meta['dataset_meta']

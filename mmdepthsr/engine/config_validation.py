@@ -2,17 +2,25 @@
 
 MMEngine ignores top-level keys it does not know (a typo such as
 ``trian_dataloader`` silently trains without the intended loader or fails
-much later with an unrelated message), and an unregistered ``type=`` name
-fails deep inside the build. :func:`validate_config` reports both up front,
+much later with an unrelated message), an unregistered ``type=`` name fails
+deep inside the build, and a misspelt argument of a nested module
+(``model.backbone.widht``) or a string where a number belongs
+(``--cfg-options train_cfg.max_iters=abc``) ends in a ``TypeError`` hundreds
+of lines into the run. :func:`validate_config` reports all of them up front,
 with the key path and the closest valid names.
 """
 
 import difflib
 import inspect
+import re
+import types
+import typing
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.registry import FUNCTIONS, Registry
 from mmengine.runner import Runner
+from torch import nn
 
 from mmdepthsr import registry as mmdepthsr_registry
 
@@ -36,6 +44,7 @@ VALID_TOP_LEVEL_KEYS = frozenset(
         'tta_model',
         'tta_pipeline',
         'strategy',
+        'strict_load',
     }
 )
 
@@ -73,6 +82,25 @@ _TYPO_CUTOFF = 0.8
 #: need (``trian_dataloader`` is a typo of ``train_dataloader``, but
 #: ``train_pipeline`` is not one of ``tta_pipeline``).
 _PREFIX_CUTOFF = 0.7
+
+
+#: Keys of a ``type=`` dict that the builders consume instead of passing
+#: them to the constructor, by kind.
+_BUILDER_KEYS = {
+    'any': {'type', '_scope_', '_delete_'},
+    'hook': {'priority'},
+    'scheduler': {'convert_to_iter_based'},
+    'initializer': {'name', 'override'},
+    'optim_wrapper': {'constructor', 'paramwise_cfg'},
+}
+
+#: ``super().__init__(..., **kwargs)``: the extra keyword arguments go to the
+#: next class of the MRO, whose arguments are then accepted too.
+_FORWARDS_KWARGS = re.compile(
+    r'super\(\s*(?:\w+\s*,\s*\w+\s*)?\)\s*\.__init__\((?:[^()]|\([^()]*\))*'
+    r'\*\*(?P<name>\w+)',
+    re.DOTALL,
+)
 
 
 class ConfigValidationError(ValueError):
@@ -201,12 +229,139 @@ def _lookup(name: str, registries: Iterable[Registry]) -> Optional[Registry]:
     return None
 
 
+def _accepted_arguments(cls: type) -> Optional[Dict[str, inspect.Parameter]]:
+    """The keyword arguments a class's constructor accepts, by name.
+
+    A constructor with ``**kwargs`` is followed to the next ``__init__`` of
+    the MRO when its source passes them on with ``super().__init__(...,
+    **kwargs)``; ``nn.Module`` and ``object`` accept none.
+
+    Returns:
+        dict | None: ``{name: Parameter}``, or None when the accepted names
+        cannot be known (``**kwargs`` used otherwise, no source).
+    """
+    accepted: Dict[str, inspect.Parameter] = {}
+    for klass in cls.__mro__:
+        if klass in (object, nn.Module):
+            return accepted
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        try:
+            parameters = list(inspect.signature(init).parameters.values())
+        except (TypeError, ValueError):
+            return None
+        var_keyword = None
+        for param in parameters[1:]:  # self
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                accepted.setdefault(param.name, param)
+            elif param.kind == param.VAR_KEYWORD:
+                var_keyword = param.name
+        if var_keyword is None:
+            return accepted
+        try:
+            source = inspect.getsource(init)
+        except (OSError, TypeError):
+            return None
+        forwarded = {m['name'] for m in _FORWARDS_KWARGS.finditer(source)}
+        if var_keyword not in forwarded:
+            return None
+    return accepted
+
+
+_SCALARS = {int: 'int', float: 'float', bool: 'bool'}
+
+
+def _expected_scalar(param: inspect.Parameter, hints: Dict) -> Optional[str]:
+    """``'int'``, ``'float'``, ``'bool'`` or ``'number'`` when the argument
+    is annotated as a scalar (``int``, ``Optional[float]``,
+    ``Union[float, Tensor]`` ...); None for any other annotation."""
+    annotation = hints.get(param.name, param.annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+    else:
+        members = (annotation,)
+    scalars = [m for m in members if m in _SCALARS]
+    others = [m for m in members if m not in _SCALARS]
+    if not scalars or any(m not in (type(None), torch.Tensor) for m in others):
+        return None
+    if len(scalars) == 1 and torch.Tensor not in others:
+        return _SCALARS[scalars[0]]
+    return 'number'
+
+
+def _type_hints(cls: type) -> Dict:
+    hints: Dict = {}
+    for klass in reversed(cls.__mro__):
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        try:
+            hints.update(typing.get_type_hints(init))
+        except Exception:  # unresolvable string annotations
+            continue
+    return hints
+
+
 class _TypeChecker:
-    """Walks a config and records every unregistered ``type`` name."""
+    """Walks a config and records every unregistered ``type`` name, unknown
+    constructor argument and string where a number belongs."""
 
     def __init__(self) -> None:
         self.problems: List[str] = []
         self.unregistered = False
+
+    def resolve(self, name: Any, kind: str) -> Optional[type]:
+        """The class a ``type`` value builds (None: unknown or a function)."""
+        if isinstance(name, type):
+            return name
+        if not isinstance(name, str):
+            return None
+        for kinds in (kind, 'any'):
+            for registry in _registries(kinds):
+                obj = registry.get(name)
+                if obj is not None:
+                    return obj if isinstance(obj, type) else None
+        return None
+
+    def check_arguments(self, node: dict, kind: str, path: str) -> None:
+        """Unknown keys and strings given for numbers, against the
+        constructor of ``node['type']``."""
+        cls = self.resolve(node.get('type'), kind)
+        if cls is None:
+            return
+        accepted = _accepted_arguments(cls)
+        if accepted is None:
+            return
+        builder_keys = _BUILDER_KEYS['any'] | _BUILDER_KEYS.get(kind, set())
+        builder_keys |= set(getattr(cls, 'extra_config_keys', ()))
+        hints = None
+        for key, value in node.items():
+            if key in builder_keys:
+                continue
+            if key not in accepted:
+                close = difflib.get_close_matches(
+                    key, list(accepted), n=1, cutoff=0.6
+                )
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f'valid arguments: {", ".join(sorted(accepted))}.'
+                )
+                self.problems.append(
+                    f'{path}.{key}: unknown argument of {cls.__name__}; {hint}'
+                )
+                continue
+            if not isinstance(value, str):
+                continue
+            if hints is None:
+                hints = _type_hints(cls)
+            expected = _expected_scalar(accepted[key], hints)
+            if expected is not None:
+                self.problems.append(
+                    f'{path}.{key}: {cls.__name__} expects {expected}, got '
+                    f'the string {value!r}.'
+                )
 
     def check_name(
         self, name: str, kind: str, path: str, strict: bool
@@ -247,6 +402,7 @@ class _TypeChecker:
                     self.check_name(
                         type_name, kind, f'{path}.type', strict=strict
                     )
+                    self.check_arguments(node, kind, path)
             constructor = node.get('constructor')
             if kind == 'optim_wrapper' and isinstance(constructor, str):
                 self.check_name(

@@ -27,8 +27,23 @@ This module owns the local-file loading path instead (it replaces MMEngine's
 :func:`strip_checkpoint` (used by ``tools/misc/publish_model.py``) reduces a
 training checkpoint to ``state_dict`` + plain ``meta``, which plain
 ``torch.load(weights_only=True)`` reads without any allow-list.
+
+The toolbox's own checkpoints load weights-only: importing this module makes
+MMEngine's ``HistoryBuffer`` (the ``message_hub`` of a training checkpoint)
+pickle as a call of the allow-listed class with its history lists, instead
+of MMEngine's own state, which names its statistics methods through
+``getattr`` (a global that weights-only loading rightly refuses).
+
+Weights are loaded strictly by default (:func:`load_weights`): keys missing
+from the checkpoint, keys the model does not have and tensors of another
+shape raise :class:`CheckpointMismatchError`, which lists them; with
+``strict=False`` the matching tensors are loaded and the rest is logged as a
+warning. Key maps of models that read older checkpoint layouts (their
+``_load_from_state_dict``) apply before the comparison.
 """
 
+import copyreg
+import hashlib
 import logging
 import os.path as osp
 import pickle
@@ -36,18 +51,27 @@ import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import torch
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import (
-    CheckpointLoader,
-    _load_checkpoint_to_model,
-)
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.model import BaseTTAModel, is_model_wrapper
+from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.utils import digit_version
 
 __all__ = [
+    'CheckpointMismatchError',
     'UntrustedCheckpointError',
     'trusted_checkpoint_loading',
     'is_checkpoint_loading_trusted',
@@ -55,6 +79,9 @@ __all__ = [
     'torch_load_checkpoint',
     'load_from_local',
     'load_checkpoint',
+    'load_weights',
+    'checkpoint_state_dict',
+    'file_sha256',
     'strip_checkpoint',
     'register_checkpoint_loader',
 ]
@@ -65,8 +92,22 @@ TRAINING_STATE_KEYS = ('optimizer', 'message_hub', 'param_schedulers')
 _TRUST = threading.local()
 
 
+#: Keys listed per kind in a mismatch report; the rest are counted.
+_MAX_LISTED_KEYS = 20
+
+_SIZE_MISMATCH = re.compile(
+    r'size mismatch for (?P<key>\S+): copying a param with shape '
+    r'(?P<ckpt>.+) from checkpoint, the shape in current model is '
+    r'(?P<model>.+)\.$'
+)
+
+
 class UntrustedCheckpointError(pickle.UnpicklingError):
     """A checkpoint that is not trusted cannot be loaded weights-only."""
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's weights do not match the model (strict loading)."""
 
 
 @contextmanager
@@ -137,9 +178,31 @@ def checkpoint_safe_globals() -> List[Union[Callable, tuple]]:
         list: Objects (or ``(object, 'qualified.name')`` pairs) accepted by
         ``torch.serialization.safe_globals``.
     """
-    from mmengine.logging import HistoryBuffer
-
     return [HistoryBuffer, *_numpy_safe_globals()]
+
+
+def _reduce_history_buffer(buffer: HistoryBuffer) -> tuple:
+    """Pickle a ``HistoryBuffer`` as ``HistoryBuffer(logs, counts, length)``.
+
+    Only the allow-listed class and builtin lists end up in the file. The
+    statistics methods MMEngine's ``__getstate__`` adds are left out: they
+    live in a class attribute that every ``HistoryBuffer`` shares and that
+    ``__init__`` fills with the default ones.
+    """
+    return (
+        HistoryBuffer,
+        (
+            buffer._log_history.tolist(),
+            buffer._count_history.tolist(),
+            buffer.max_length,
+        ),
+    )
+
+
+def register_history_buffer_pickling() -> None:
+    """Make ``HistoryBuffer`` pickle weights-only loadable (see
+    :func:`_reduce_history_buffer`). Called when this module is imported."""
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
 
 
 def _safe_globals_context():
@@ -253,11 +316,198 @@ def register_checkpoint_loader() -> None:
     )
 
 
+def file_sha256(filename: str) -> str:
+    """The SHA-256 of a file, as lowercase hex.
+
+    Args:
+        filename (str): A local file.
+
+    Returns:
+        str: 64 hexadecimal digits.
+    """
+    digest = hashlib.sha256()
+    with open(filename, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _shape(text: str) -> str:
+    """``'torch.Size([4, 3])'`` -> ``'(4, 3)'``."""
+    return text.replace('torch.Size([', '(').replace('])', ')')
+
+
+def _listed(keys: List[str]) -> str:
+    shown = ', '.join(keys[:_MAX_LISTED_KEYS])
+    if len(keys) > _MAX_LISTED_KEYS:
+        shown += f', ... ({len(keys) - _MAX_LISTED_KEYS} more)'
+    return shown
+
+
+def mismatch_report(
+    missing: List[str],
+    unexpected: List[str],
+    mis_shaped: List[str],
+    other: List[str],
+) -> str:
+    """The lines of a key mismatch report (empty when everything matches).
+
+    Args:
+        missing (list[str]): Model keys the checkpoint lacks.
+        unexpected (list[str]): Checkpoint keys the model lacks.
+        mis_shaped (list[str]): ``'key: checkpoint S1, model S2'`` entries.
+        other (list[str]): Other errors of ``_load_from_state_dict``.
+
+    Returns:
+        str: One indented line per non-empty kind.
+    """
+    lines = []
+    for name, keys in (
+        ('missing keys (in the model, not in the checkpoint)', missing),
+        ('unexpected keys (in the checkpoint, not in the model)', unexpected),
+        ('mis-shaped keys', mis_shaped),
+        ('other errors', other),
+    ):
+        if keys:
+            lines.append(f'  {name} ({len(keys)}): {_listed(keys)}')
+    return '\n'.join(lines)
+
+
+def load_weights(
+    model: torch.nn.Module,
+    state_dict: Dict[str, torch.Tensor],
+    strict: bool = True,
+    source: str = 'the state dict',
+    logger: Optional[str] = None,
+) -> Dict[str, List[str]]:
+    """Load a state dict into a model, strictly unless told otherwise.
+
+    Every submodule's ``_load_from_state_dict`` runs (so the key maps of
+    models that read older checkpoint layouts apply) and collects the keys
+    the model lacks, the keys the checkpoint lacks and the tensors of another
+    shape; ``num_batches_tracked`` of BatchNorm layers may be missing (older
+    PyTorch did not save it). A wrapped model (DDP, TTA) is unwrapped.
+
+    Args:
+        model (nn.Module): The model, loaded in place.
+        state_dict (dict): Parameter and buffer tensors by key.
+        strict (bool): Raise on any mismatch. Defaults to True. With False
+            the matching tensors are loaded and the mismatch is logged as a
+            warning.
+        source (str): What the weights are, for the messages (a file name).
+        logger (str, optional): Logger of the warning. Defaults to
+            ``'current'``.
+
+    Returns:
+        dict: ``missing``, ``unexpected``, ``mis_shaped`` and ``other``
+        (lists of str; all empty when the checkpoint matches).
+
+    Raises:
+        CheckpointMismatchError: If ``strict`` and anything does not match.
+    """
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    metadata = getattr(state_dict, '_metadata', None)
+    state_dict = OrderedDict(state_dict)
+    if metadata is not None:
+        state_dict._metadata = metadata
+    missing: List[str] = []
+    unexpected: List[str] = []
+    errors: List[str] = []
+
+    def load(module, local_state_dict, prefix=''):
+        local_metadata = {}
+        if metadata is not None:
+            local_metadata = metadata.get(prefix[:-1], {})
+        module._load_from_state_dict(
+            local_state_dict,
+            prefix,
+            local_metadata,
+            True,
+            missing,
+            unexpected,
+            errors,
+        )
+        for name, child in module._modules.items():
+            if child is not None:
+                child_prefix = f'{prefix}{name}.'
+                load(
+                    child,
+                    {
+                        key: value
+                        for key, value in local_state_dict.items()
+                        if key.startswith(child_prefix)
+                    },
+                    child_prefix,
+                )
+
+    load(model, state_dict)
+    missing = [key for key in missing if 'num_batches_tracked' not in key]
+    mis_shaped, other = [], []
+    for error in errors:
+        match = _SIZE_MISMATCH.match(error.strip())
+        if match is None:
+            other.append(error.strip())
+        else:
+            mis_shaped.append(
+                f'{match["key"]}: checkpoint {_shape(match["ckpt"])}, '
+                f'model {_shape(match["model"])}'
+            )
+    report = mismatch_report(missing, unexpected, mis_shaped, other)
+    if report:
+        name = type(model).__name__
+        if strict:
+            raise CheckpointMismatchError(
+                f'{source} does not match {name}:\n{report}\nLoad it anyway '
+                '(the matching tensors only) with --non-strict in '
+                'tools/train.py and tools/test.py, strict_load=False in a '
+                'config, or strict=False in init_model / load_checkpoint.'
+            )
+        print_log(
+            f'{source} does not match {name}; loaded the matching tensors '
+            f'only (non-strict):\n{report}',
+            logger=logger or 'current',
+            level=logging.WARNING,
+        )
+    return dict(
+        missing=missing,
+        unexpected=unexpected,
+        mis_shaped=mis_shaped,
+        other=other,
+    )
+
+
+def checkpoint_state_dict(
+    checkpoint: Dict, revise_keys: Sequence[Tuple[str, str]] = ()
+) -> 'OrderedDict[str, torch.Tensor]':
+    """The state dict of a checkpoint, with its keys revised.
+
+    Args:
+        checkpoint (dict): ``{'state_dict': ...}`` or a bare state dict.
+        revise_keys (sequence): ``(pattern, replacement)`` regular
+            expression pairs applied to every key, in order.
+
+    Returns:
+        OrderedDict: A new state dict (its ``_metadata`` kept).
+    """
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    metadata = getattr(state_dict, '_metadata', None)
+    state_dict = OrderedDict(state_dict)
+    for pattern, replacement in revise_keys:
+        state_dict = OrderedDict(
+            (re.sub(pattern, replacement, key), value)
+            for key, value in state_dict.items()
+        )
+    if metadata is not None:
+        state_dict._metadata = metadata
+    return state_dict
+
+
 def load_checkpoint(
     model: torch.nn.Module,
     filename: str,
     map_location: Union[str, Callable, None] = 'cpu',
-    strict: bool = False,
+    strict: bool = True,
     trusted: bool = True,
     logger: Optional[str] = None,
     revise_keys: Optional[list] = None,
@@ -270,22 +520,25 @@ def load_checkpoint(
     unknown origin.
 
     Args:
-        model (nn.Module): The model (a wrapped model's ``module`` is used by
-            key revision ``^module\\.``).
+        model (nn.Module): The model (a wrapped model's ``module`` is
+            loaded).
         filename (str): Checkpoint path or URL.
         map_location (str | callable, optional): Same as in
             :func:`torch.load`. Defaults to ``'cpu'``.
-        strict (bool): Whether the keys must match exactly. Defaults to
-            False (missing / unexpected keys are logged).
+        strict (bool): Whether the keys and shapes must match exactly
+            (:func:`load_weights`). Defaults to True.
         trusted (bool): Whether a local file that fails weights-only loading
             may be loaded with ``weights_only=False``. Defaults to True.
-        logger (str, optional): Logger for the key mismatch report.
+        logger (str, optional): Logger of the non-strict mismatch warning.
         revise_keys (list, optional): ``(pattern, replacement)`` pairs
             applied to the state-dict keys. Defaults to stripping
             ``module.``.
 
     Returns:
         dict: The loaded checkpoint.
+
+    Raises:
+        CheckpointMismatchError: If ``strict`` and the weights do not match.
     """
     if revise_keys is None:
         revise_keys = [(r'^module\.', '')]
@@ -298,9 +551,14 @@ def load_checkpoint(
             f'Checkpoint {filename} holds a {type(checkpoint).__name__}, '
             'expected a dict (a state dict or a dict with "state_dict").'
         )
-    return _load_checkpoint_to_model(
-        model, checkpoint, strict, logger, revise_keys
+    load_weights(
+        model,
+        checkpoint_state_dict(checkpoint, revise_keys),
+        strict=strict,
+        source=f'Checkpoint {filename}',
+        logger=logger,
     )
+    return checkpoint
 
 
 def _to_plain(value: Any) -> Any:
@@ -352,3 +610,4 @@ def strip_checkpoint(checkpoint: Dict) -> Dict:
 
 
 register_checkpoint_loader()
+register_history_buffer_pickling()

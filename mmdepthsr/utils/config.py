@@ -1,9 +1,22 @@
 """Config loading shared by the tools."""
 
 import os.path as osp
+import sys
 from typing import Optional
 
 from mmengine.config import Config
+
+
+def exit_if_config_missing(path: str) -> None:
+    """End a tool with one line and exit status 2 when ``path`` is not a
+    file (instead of a traceback from deep inside the config loader).
+
+    Args:
+        path (str): The config file given on the command line.
+    """
+    if not osp.isfile(path):
+        sys.stderr.write(f'error: config file not found: {path}\n')
+        sys.exit(2)
 
 
 def load_config(

@@ -1,14 +1,21 @@
-"""validate_config: unknown top-level keys and unregistered type names."""
+"""validate_config: unknown top-level keys, unregistered type names,
+unknown constructor arguments and strings given for numbers."""
+
+from typing import Optional
 
 import pytest
 from mmengine.config import Config
+from torch import nn
 
 from mmdepthsr.engine import ConfigValidationError, validate_config
+from mmdepthsr.registry import MODELS
 
 
-def _problems(cfg_dict):
+def _problems(cfg):
+    if not isinstance(cfg, Config):
+        cfg = Config(cfg)
     with pytest.raises(ConfigValidationError) as exc:
-        validate_config(Config(cfg_dict))
+        validate_config(cfg)
     return str(exc.value)
 
 
@@ -108,11 +115,12 @@ def test_nested_model_parts_only_need_to_exist_somewhere():
 
     cfg = _base()
     cfg['model']['init_cfg'] = dict(type='Kaiming', layer='Conv2d')
-    cfg['model']['norm_cfg'] = dict(type='BN')
+    # (EngineToyNet's `norm` is a flag; only the type name matters here.)
+    cfg['model']['norm'] = dict(type='BN')
     validate_config(Config(cfg))
-    cfg['model']['loss'] = dict(type='NoSuchLoss')
+    cfg['model']['data_preprocessor'] = dict(type='NoSuchLoss')
     msg = _problems(cfg)
-    assert "model.loss.type: type 'NoSuchLoss'" in msg
+    assert "model.data_preprocessor.type: type 'NoSuchLoss'" in msg
 
 
 def test_runner_type_and_other_scope():
@@ -122,3 +130,97 @@ def test_runner_type_and_other_scope():
     # Types of other scopes are not checked; typos in keys still are.
     validate_config(Config(_base(default_scope='mmseg')))
     validate_config(Config(_base(model=dict(type='X'))), check_types=False)
+
+
+@MODELS.register_module(force=True)
+class ValidationToyBase(nn.Module):
+    def __init__(self, width: int = 1, scale: Optional[float] = None):
+        super().__init__()
+
+
+@MODELS.register_module(force=True)
+class ValidationToyChild(ValidationToyBase):
+    """Forwards **kwargs to its base: the base's arguments are valid."""
+
+    def __init__(self, depth=2, inner=None, **kwargs):
+        super().__init__(**kwargs)
+
+
+@MODELS.register_module(force=True)
+class ValidationToyOpaque(nn.Module):
+    """Keeps **kwargs for itself: any argument may be valid."""
+
+    def __init__(self, **options):
+        super().__init__()
+        self.options = options
+
+
+def _model_problems(model):
+    return _problems(_base(model=model))
+
+
+def test_nested_unknown_argument_names_path_and_closest():
+    msg = _model_problems(
+        dict(
+            type='ValidationToyChild',
+            inner=dict(type='ValidationToyChild', widht=3),
+        )
+    )
+    assert (
+        'model.inner.widht: unknown argument of ValidationToyChild; did you '
+        "mean 'width'?" in msg
+    )
+    assert '(1 problem)' in msg
+    msg = _model_problems(dict(type='ValidationToyBase', zzz=1))
+    assert 'model.zzz: unknown argument of ValidationToyBase; valid ' in msg
+    assert 'valid arguments: scale, width.' in msg
+
+
+def test_arguments_through_kwargs_and_opaque_kwargs_pass():
+    validate_config(
+        Config(
+            _base(
+                model=dict(
+                    type='ValidationToyChild',
+                    depth=1,
+                    width=2,  # the base's, through **kwargs
+                    inner=dict(type='ValidationToyOpaque', anything=1),
+                )
+            )
+        )
+    )
+
+
+def test_builder_keys_are_not_arguments():
+    cfg = _base()
+    cfg['custom_hooks'] = [dict(type='RNGStateHook', priority='LOW')]
+    cfg['param_scheduler'] = [
+        dict(type='PolyLR', by_epoch=True, convert_to_iter_based=True)
+    ]
+    cfg['model']['init_cfg'] = dict(
+        type='Kaiming', override=dict(type='Kaiming', name='conv')
+    )
+    validate_config(Config(cfg))
+
+
+def test_string_for_a_number_names_the_key():
+    cfg = Config(_base())
+    cfg.merge_from_dict({'train_cfg.max_iters': 'abc'})
+    msg = _problems(cfg)
+    assert (
+        'train_cfg.max_iters: IterBasedTrainLoop expects int, got the '
+        "string 'abc'." in msg
+    )
+    cfg = Config(_base())
+    cfg.merge_from_dict({'optim_wrapper.optimizer.lr': '1e-3x'})
+    msg = _problems(cfg)
+    assert 'optim_wrapper.optimizer.lr: SGD expects number' in msg
+    msg = _model_problems(dict(type='ValidationToyChild', scale='big'))
+    assert 'model.scale: ValidationToyChild expects float, got' in msg
+    # Numbers, and strings for arguments that are not scalars, pass.
+    validate_config(
+        Config(_base(model=dict(type='ValidationToyChild', width=3)))
+    )
+    validate_config(
+        Config(_base(model=dict(type='ValidationToyOpaque', width='3')))
+    )

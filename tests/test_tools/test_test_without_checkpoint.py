@@ -10,6 +10,7 @@ import json
 import os
 import os.path as osp
 import re
+import socket
 import subprocess
 import sys
 
@@ -117,3 +118,50 @@ def test_none_checkpoint_parsing_and_parameter_check():
     tool.check_parameter_free(torch.nn.Identity(), 'cfg.py')
     with pytest.raises(ValueError, match='Linear of cfg.py has 3 parameters'):
         tool.check_parameter_free(torch.nn.Linear(2, 1), 'cfg.py')
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow  # two gloo processes through torchrun
+def test_dist_test_runs_a_parameter_free_model(tmp_path):
+    """DDP refuses a model without trainable parameters; the runner leaves
+    it unwrapped, each of the 2 processes tests one sample and the metric
+    gathers both."""
+    config = str(tmp_path / 'tiny_bicubic.py')
+    with open(config, 'w') as f:
+        f.write(CONFIG)
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()))
+    for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR'):
+        env.pop(key, None)
+    proc = subprocess.run(
+        [
+            'bash',
+            osp.join(ROOT, 'tools', 'dist_test.sh'),
+            config,
+            'none',
+            '2',
+            '--work-dir',
+            work_dir,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert 'world_size 2' in output
+    assert 'BicubicBaseline has no trainable parameters: not wrapped' in output
+    (name,) = [f for f in os.listdir(work_dir) if f.endswith('.json')]
+    with open(osp.join(work_dir, name)) as f:
+        results = json.load(f)
+    assert results['num_samples'] == NUM_SAMPLES
+    assert results['metrics']['rmse'] == pytest.approx(
+        expected_rmse_cm(), rel=1e-5
+    )

@@ -16,6 +16,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmdepthsr.utils import torch_load_checkpoint
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOYS_DIR = osp.join(ROOT, 'tests', 'test_engine')
 if TOYS_DIR not in sys.path:
@@ -118,8 +120,12 @@ def test_train_then_auto_resume(tmp_path):
     )
     assert 'Auto resumed from the latest checkpoint' in out
     assert 'resumed epoch: 0, iter: 4' in out
-    # MMEngine's checkpoints need weights_only=False: trusted, and logged.
-    assert 'loading it with weights_only=False because it is a trusted' in out
+    # The toolbox's own checkpoints load weights-only (no fallback).
+    assert 'weights_only=False' not in out
+    ckpt = torch_load_checkpoint(
+        osp.join(work_dir, 'iter_4.pth'), trusted=False
+    )
+    assert ckpt['meta']['iter'] == 4
     assert 'Iter(train) [5/6]' in out and 'Iter(train) [4/6]' not in out
     assert _meta_iter(osp.join(work_dir, 'iter_6.pth')) == 6
 

@@ -1,5 +1,6 @@
 """Checkpoint loading under torch >= 2.6 (weights_only by default)."""
 
+import copyreg
 import os
 import threading
 import zipfile
@@ -8,7 +9,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from mmengine.logging import MessageHub
+from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from torch import nn
@@ -47,17 +48,23 @@ def _plain_checkpoint(path):
 
 
 def _runner_like_checkpoint(path):
-    """What MMEngine's Runner writes: a message hub with HistoryBuffers."""
+    """What MMEngine's Runner writes without mmdepthsr's pickling of
+    ``HistoryBuffer`` (checkpoints of older versions): a message hub whose
+    HistoryBuffers name their statistics methods through ``getattr``."""
     hub = MessageHub('ckpt_test')
     hub.update_scalar('train/loss', 1.5)
-    torch.save(
-        dict(
-            state_dict=_weights(1),
-            meta=dict(iter=2),
-            message_hub=hub.state_dict(),
-        ),
-        path,
-    )
+    reducer = copyreg.dispatch_table.pop(HistoryBuffer)
+    try:
+        torch.save(
+            dict(
+                state_dict=_weights(1),
+                meta=dict(iter=2),
+                message_hub=hub.state_dict(),
+            ),
+            path,
+        )
+    finally:
+        copyreg.dispatch_table[HistoryBuffer] = reducer
     return str(path)
 
 

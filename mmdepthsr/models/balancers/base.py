@@ -48,6 +48,11 @@ class BaseBalancer(BaseModule, metaclass=ABCMeta):
     #: ``'features'`` (the shared representation tensors).
     needs: Optional[str] = None
 
+    #: Keys of a balancer config that the estimator reads instead of passing
+    #: them to the constructor (``shared``: the modules or features that
+    #: :attr:`needs` names); the config validation accepts them.
+    extra_config_keys: Tuple[str, ...] = ('shared',)
+
     def __init__(self, tasks: Sequence[str], init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         name = type(self).__name__
