@@ -7,8 +7,8 @@ Examples::
     # guided depth super-resolution (LR depth: 16-bit PNG in mm, or .npy m)
     python demo/image_demo.py rgb.png lr.png CONFIG CHECKPOINT --out-dir out/
     # a model without parameters needs no checkpoint
-    python demo/image_demo.py rgb.png lr.png \
-        configs/bicubic/bicubic_x8_nyu-dsr.py none --out-dir out/
+    python demo/image_demo.py demo/room_rgb.png demo/room_lr_depth_x8.png \
+        configs/bicubic/bicubic_x8_synthrooms-dsr.py none --out-dir out/
 
 Writes, for an input ``<stem>.png``:
 

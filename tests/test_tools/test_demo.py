@@ -4,6 +4,7 @@ v3 on the GPU."""
 import importlib.util
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -150,3 +151,127 @@ def test_demo_on_cuda_writes_what_the_cpu_writes(tmp_path):
         diff = np.abs(cuda.astype(np.int64) - cpu.astype(np.int64))
         assert (diff <= 2 + 1e-3 * cpu).all(), name
     assert osp.isfile(osp.join(cuda_dir, 'room_panel.png'))
+
+
+# ------------------------------------------- the README's demo, as written
+
+README = osp.join(ROOT, 'README.md')
+V3_CONFIG = osp.join(
+    ROOT,
+    'configs',
+    'v3_fusion',
+    'v3-fusion_lightenc_1xb8-300it_synthrooms-dsr-x8.py',
+)
+
+
+def _readme_section(title):
+    text = open(README, encoding='utf-8').read()
+    start = text.index(f'### {title}\n')
+    return text[start : text.index('\n### ', start + 1)]
+
+
+def _demo_commands():
+    """The ``python demo/image_demo.py ...`` lines of the README's Demo
+    section, continuation lines joined, ``[optional]`` arguments left out."""
+    block = _readme_section('Demo').split('```shell\n')[1].split('```')[0]
+    block = block.replace('\\\n', ' ')
+    commands = []
+    for line in block.splitlines():
+        if line.startswith('python demo/image_demo.py'):
+            line = re.sub(r'\[[^\]]*\]', '', line)
+            commands.append(line.split()[2:])  # after the script
+    return commands
+
+
+def test_demo_sample_matches_the_readme():
+    rgb = cv2.imread(osp.join(ROOT, 'demo', 'room_rgb.png'), cv2.IMREAD_COLOR)
+    lr = cv2.imread(
+        osp.join(ROOT, 'demo', 'room_lr_depth_x8.png'), cv2.IMREAD_UNCHANGED
+    )
+    gt = cv2.imread(
+        osp.join(ROOT, 'demo', 'room_gt_depth.png'), cv2.IMREAD_UNCHANGED
+    )
+    assert rgb.shape == (240, 320, 3)
+    assert lr.dtype == np.uint16 and lr.shape == (30, 40)
+    assert gt.dtype == np.uint16 and gt.shape == (240, 320)
+    # millimetres of an indoor scene, and the LR map is the GT brought down
+    assert 500 < gt.min() and gt.max() < 10000
+    block_mean = gt.reshape(30, 8, 40, 8).mean((1, 3))
+    assert np.abs(lr - block_mean).mean() < 50  # mm
+    total = sum(
+        os.path.getsize(osp.join(ROOT, 'demo', name))
+        for name in os.listdir(osp.join(ROOT, 'demo'))
+        if name.endswith('.png')
+    )
+    assert total < 200 * 1024
+
+
+def test_demo_sample_is_rendered_by_the_script(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'make_demo_sample',
+        osp.join(ROOT, 'tools', 'misc', 'make_demo_sample.py'),
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.make_sample(str(tmp_path))
+    for path in written:
+        shipped = osp.join(ROOT, 'demo', osp.basename(path))
+        new = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(new, cv2.imread(shipped, cv2.IMREAD_UNCHANGED))
+
+
+def test_readme_demo_commands_run(tmp_path, monkeypatch):
+    """The bicubic command as written; the DSR command with CONFIG /
+    CHECKPOINT a random-weight v3 saved here."""
+    monkeypatch.chdir(ROOT)  # the README's commands run in the clone
+    commands = _demo_commands()
+    assert len(commands) == 3
+    demo = _load_demo()
+    bicubic = commands[2]
+    assert bicubic[-3:-1] == ['none', '--out-dir']
+    out = tmp_path / 'bicubic'
+    written = demo.main([*bicubic[:-1], str(out)])
+    assert [osp.basename(p) for p in written] == [
+        'room_rgb_pred_sr_depth.png',
+        'room_rgb_panel.png',
+    ]
+    sr = cv2.imread(written[0], cv2.IMREAD_UNCHANGED)
+    lr = cv2.imread(
+        osp.join(ROOT, 'demo', 'room_lr_depth_x8.png'), cv2.IMREAD_UNCHANGED
+    )
+    assert sr.shape == (240, 320)
+    assert abs(sr.reshape(30, 8, 40, 8).mean((1, 3)) - lr).mean() < 30
+
+    from mmengine.runner import save_checkpoint
+
+    from mmdepthsr.apis import init_model
+
+    torch.manual_seed(0)
+    checkpoint = str(tmp_path / 'v3.pth')
+    with pytest.warns(UserWarning, match='weights are random'):
+        model = init_model(V3_CONFIG)
+    save_checkpoint(model.state_dict(), checkpoint)
+    dsr = commands[1]
+    dsr = [
+        {'CONFIG': V3_CONFIG, 'CHECKPOINT': checkpoint}.get(a, a) for a in dsr
+    ]
+    out = tmp_path / 'v3'
+    written = demo.main([*dsr[:-1], str(out)])
+    assert sorted(osp.basename(p) for p in written) == [
+        'room_rgb_panel.png',
+        'room_rgb_pred_depth.png',
+        'room_rgb_pred_sr_depth.png',
+    ]
+
+
+def test_readme_python_api_dsr_example_runs(monkeypatch):
+    block = _readme_section('Python API').split('```python\n')[1]
+    code = block.split('```')[0]
+    dsr = code[code.index('# Guided depth super-resolution') :]
+    namespace = {}
+    monkeypatch.chdir(ROOT)
+    exec(
+        'from mmdepthsr.apis import inference_model, init_model\n' + dsr,
+        namespace,
+    )
+    assert tuple(namespace['sr'].shape) == (240, 320)
