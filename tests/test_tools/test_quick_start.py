@@ -49,7 +49,9 @@ def test_quick_start_prints_both_columns(tmp_path):
     assert proc.returncode in (0, 1), stdout[-3000:] + proc.stderr[-3000:]
     # the configured iterations, scaled by ITERS_SCALE (at least 1)
     (config,) = glob.glob(
-        osp.join(ROOT, 'configs', 'v3_fusion', 'v3-fusion_lightenc_*synth*')
+        osp.join(
+            ROOT, 'configs', 'v3_fusion', 'v3-fusion_lightenc_*-cos_synth*'
+        )
     )
     max_iters = Config.fromfile(config).train_cfg.max_iters
     iters = max(1, round(max_iters * ITERS_SCALE))
@@ -91,4 +93,35 @@ def test_quick_start_prints_both_columns(tmp_path):
     winner = 'v3' if wins else 'bicubic'
     assert rows['SR rmse (cm)'][2] == winner
     assert f'SR rmse: {winner} is better' in stdout
-    assert proc.returncode == (0 if wins else 1)
+    ratio = model['metrics']['rmse'] / base['metrics']['rmse']
+    assert summary['rmse_ratio'] == pytest.approx(ratio)
+    assert summary['target_met'] == (ratio <= 0.7)
+    assert f'ratio {ratio:.3f}, target <= 0.7' in stdout
+    assert proc.returncode == (0 if wins and ratio <= 0.7 else 1)
+    # the cosine schedule was shortened with the iterations
+    trained = Config.fromfile(osp.join(work_dir, 'v3.py'))
+    (cosine,) = trained.param_scheduler
+    assert (cosine['begin'], cosine['end'], cosine['T_max']) == (
+        0,
+        iters,
+        iters,
+    )
+
+
+def test_scale_scheduler():
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    try:
+        from quick_start import scale_scheduler
+    finally:
+        sys.path.pop(0)
+    cosine = dict(
+        type='CosineAnnealingLR', T_max=1500, by_epoch=False, begin=0, end=1500
+    )
+    assert scale_scheduler(cosine, 0.1) == dict(cosine, T_max=150, end=150)
+    step = dict(type='MultiStepLR', milestones=[100, 200], by_epoch=False)
+    assert scale_scheduler(step, 0.5)['milestones'] == [50, 100]
+    assert scale_scheduler(step, 0.001)['milestones'] == [1, 1]
+    by_epoch = dict(type='MultiStepLR', milestones=[3], end=10)
+    assert scale_scheduler(by_epoch, 0.5) == by_epoch
+    warmup = dict(type='LinearLR', by_epoch=False, begin=100, end=300)
+    assert scale_scheduler(warmup, 0.5) == dict(warmup, begin=50, end=150)
