@@ -36,7 +36,10 @@ setup(
     python_requires='>=3.10',
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require=dict(
-        tests=read_requirements('requirements/tests.txt'),
+        # The ONNX export tests run in CI too (about 37 MB of wheels).
+        tests=read_requirements('requirements/tests.txt')
+        + read_requirements('requirements/export.txt'),
+        export=read_requirements('requirements/export.txt'),
         tensorboard=['tensorboard'],
     ),
     zip_safe=False,

@@ -164,35 +164,46 @@ def depth_norm_stats(
 
 
 def normalize_depth_tile(
-    lr_depth: torch.Tensor, mode: str = 'max'
+    lr_depth: torch.Tensor, mode: str = 'max', pixels: str = 'valid'
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Normalise each sample of a depth tile by its own statistics.
 
     ``m`` and ``M`` are the minimum and maximum of the tile's valid pixels
     (finite and ``> 0``; 0 marks missing depth), ``m = 0`` in ``'max'``
-    mode. The affine map is applied to every pixel, so that
-    :func:`denormalize_depth_values` inverts it exactly (missing pixels
-    stay 0 in ``'max'`` mode). Degenerate tiles stay in metres (the
-    ``'unit'`` rule of :func:`depth_norm_stats`).
+    mode; with ``pixels='all'`` every finite pixel counts, zeros included
+    (as :func:`depth_norm_stats`). The affine map is applied to every
+    pixel, so that :func:`denormalize_depth_values` inverts it exactly
+    (missing pixels stay 0 in ``'max'`` mode). Degenerate tiles stay in
+    metres (the ``'unit'`` rule of :func:`depth_norm_stats`).
 
     Args:
         lr_depth (Tensor): ``(N, 1, h, w)`` depth in metres.
         mode (str): ``'max'`` or ``'minmax'``.
+        pixels (str): ``'valid'`` (``> 0``) or ``'all'`` (finite) pixels
+            give the statistics. Defaults to ``'valid'``.
 
     Returns:
         tuple[Tensor, Tensor, Tensor]: The normalised tile ``(N, 1, h, w)``
         and ``m``, ``M``, each ``(N, 1, 1, 1)``.
 
     Raises:
-        ValueError: If ``mode`` is unknown or the input is not 4-D.
+        ValueError: If ``mode`` or ``pixels`` is unknown or the input is
+            not 4-D.
     """
     _check_mode(mode, 'normalize_depth_tile')
+    if pixels not in DEPTH_NORM_PIXELS:
+        raise ValueError(
+            'normalize_depth_tile: pixels must be one of '
+            f'{DEPTH_NORM_PIXELS}, got {pixels!r}.'
+        )
     if lr_depth.dim() != 4:
         raise ValueError(
             'normalize_depth_tile: expected an (N, 1, h, w) tensor, got '
             f'shape {tuple(lr_depth.shape)}.'
         )
-    valid = (lr_depth > 0) & torch.isfinite(lr_depth)
+    valid = torch.isfinite(lr_depth)
+    if pixels == 'valid':
+        valid = valid & (lr_depth > 0)
     has_valid = valid.flatten(1).any(1).view(-1, 1, 1, 1)
     inf = torch.tensor(float('inf'), device=lr_depth.device)
     high = torch.where(valid, lr_depth, -inf).amax(dim=(1, 2, 3), keepdim=True)
@@ -204,7 +215,8 @@ def normalize_depth_tile(
             dim=(1, 2, 3), keepdim=True
         )
         low = torch.where(has_valid, low, torch.zeros_like(low))
-        high = torch.where(high > low, high, low + 1)
+    # A constant tile (or, with pixels='all', an all-zero one) keeps M = m + 1
+    high = torch.where(high > low, high, low + 1)
     return normalize_depth_values(lr_depth, low, high), low, high
 
 

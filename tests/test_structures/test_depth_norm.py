@@ -52,6 +52,24 @@ def test_normalize_depth_tile_degenerate_tiles_stay_in_metres():
 
 
 @pytest.mark.parametrize('mode', ['max', 'minmax'])
+def test_normalize_depth_tile_all_pixels_matches_depth_norm_stats(mode):
+    # With a hole, pixels='all' takes m = 0 (minmax) where 'valid' takes 1.
+    lr = torch.tensor([[[[0.0, 1.0], [3.0, 5.0]]], [[[0.0, 0.0], [0.0, 0.0]]]])
+    out, low, high = normalize_depth_tile(lr, mode, pixels='all')
+    for i in range(2):
+        stats = depth_norm_stats(
+            lr[i].numpy(), mode, degenerate='unit', pixels='all'
+        )
+        assert (float(low[i]), float(high[i])) == stats
+    assert out[0].flatten().tolist() == pytest.approx([0, 0.2, 0.6, 1])
+    assert high.flatten().tolist() == [5.0, 1.0]  # all zeros: (0, 1)
+    _, valid_low, _ = normalize_depth_tile(lr, mode)
+    assert float(valid_low[0]) == (1.0 if mode == 'minmax' else 0.0)
+    with pytest.raises(ValueError, match='pixels'):
+        normalize_depth_tile(lr, mode, pixels='some')
+
+
+@pytest.mark.parametrize('mode', ['max', 'minmax'])
 def test_tile_round_trip(mode):
     gen = torch.Generator().manual_seed(0)
     lr = 0.3 + 9.0 * torch.rand(3, 1, 5, 7, generator=gen)
