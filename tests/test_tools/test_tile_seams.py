@@ -86,3 +86,25 @@ def test_quick_start_model_has_no_tile_seams(tmp_path):
     # branch (per-tile scale) and in the SR output
     for field, ratio in ratios['old'].items():
         assert ratio > 2 * MAX_RATIO, (field, ratios)
+
+
+def test_tool_layout_follows_the_model_test_cfg():
+    tool = _tool()
+
+    class Model:
+        test_cfg = dict(
+            mode='slide',
+            patch_size=(64, 64),
+            stride=(48, 48),
+            margin=4,
+            normalize='max',
+            blend='linear',
+        )
+
+    boxes = tool.tile_layout(Model(), (240, 320))
+    assert len(boxes) == 5 * 7
+    assert boxes[0] == (0, 0, 60, 60)  # image borders kept, margin inside
+    assert boxes[-1] == (180, 260, 240, 320)
+    Model.test_cfg = dict(Model.test_cfg, mode='whole')
+    with pytest.raises(ValueError, match='no tiles'):
+        tool.tile_layout(Model(), (240, 320))

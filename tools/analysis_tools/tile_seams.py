@@ -23,7 +23,6 @@ Examples::
 
 import argparse
 import json
-import sys
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -187,4 +186,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main() and 0)
+    main()
