@@ -1,16 +1,16 @@
 """Tile seams of the quick-start model (v3 on SynthRooms x8).
 
-The model is trained briefly (15 iterations x 4 of the config's 64 x 64 grid
+The model is trained briefly (30 iterations x 4 of the config's 64 x 64 grid
 patches; the full quick start is 300 x 8), then the first test scenes are
 tiled with the config's ``test_cfg`` and with the old setting (64 x 64
 tiles side by side, plain mean). The seam ratio of both tiled outputs
 (:mod:`mmdepthsr.models.utils.seams`) must stay at most 1.2 with the
-config's setting (measured: 1.02 for the SR output, 0.92 for the
-monocular branch), while side-by-side tiles show the tile grid (4.6 and
-15.5 here; 5.6 and 7.9 for the full quick-start model on 200 scenes). The
+config's setting (measured: 0.99 for the SR output, 0.90 for the
+monocular branch), while side-by-side tiles show the tile grid (5.1 and
+6.5 here; 5.6 and 7.9 for the full quick-start model on 200 scenes). The
 trained quick-start model itself is measured in configs/v3_fusion/README.md
-("Tile seams"); training it here would take minutes. About 25 s on a
-2-core CPU.
+("Tile seams"); training it here would take minutes. About 35 s on a
+2-core CPU shared with other jobs.
 """
 
 import importlib.util
@@ -31,7 +31,7 @@ CONFIG = osp.join(
     'v3-fusion_lightenc_1xb8-300it_synthrooms-dsr-x8.py',
 )
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'tile_seams.py')
-TRAIN_ITERS = 15
+TRAIN_ITERS = 30
 BATCH_SIZE = 4
 NUM_SCENES = 3
 MAX_RATIO = 1.2

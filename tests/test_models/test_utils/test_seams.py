@@ -124,12 +124,14 @@ def test_accumulator_pools_pairs():
     'stride, margin', [(None, 0), ((6, 8), 0), ((6, 8), 2), ((4, 4), 1)]
 )
 def test_masks_are_where_slide_inference_changes_tiles(stride, margin):
-    # every tile returns its own random constant: the stitched map changes
-    # exactly between pixels made from different sets of tiles
+    # every tile returns its own random constant (tiles may come batched):
+    # the stitched map changes exactly between pixels made from different
+    # sets of tiles
     gen = torch.Generator().manual_seed(0)
 
     def forward_fn(img, lr):
-        return torch.rand((), generator=gen) * torch.ones_like(img[:, :1])
+        const = torch.rand((img.shape[0], 1, 1, 1), generator=gen)
+        return const * torch.ones_like(img[:, :1])
 
     img = torch.zeros(1, 3, 20, 28)
     lr = torch.ones(1, 1, 20, 28)
@@ -159,7 +161,8 @@ def test_per_tile_scale_errors_seam_unless_blended():
     gen = torch.Generator().manual_seed(0)
 
     def forward_fn(img, lr):
-        return img[:, :1] * (1 + 0.05 * torch.randn((), generator=gen))
+        error = torch.randn((img.shape[0], 1, 1, 1), generator=gen)
+        return img[:, :1] * (1 + 0.05 * error)
 
     img = depth.repeat(1, 3, 1, 1)
     lr = depth[..., ::2, ::2]
