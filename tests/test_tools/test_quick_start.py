@@ -52,7 +52,12 @@ def test_quick_start_prints_both_columns(tmp_path):
     assert proc.returncode in (0, 1), stdout[-3000:] + proc.stderr[-3000:]
     # the configured iterations, scaled by ITERS_SCALE (at least 1)
     (config,) = glob.glob(
-        osp.join(ROOT, 'configs', 'v3_fusion', 'v3-fusion_lightenc_*synth*')
+        osp.join(
+            ROOT,
+            'configs',
+            'v3_fusion',
+            'v3-fusion_lightenc_*synthrooms-dsr-x8.py',
+        )
     )
     max_iters = Config.fromfile(config).train_cfg.max_iters
     iters = max(1, round(max_iters * ITERS_SCALE))
