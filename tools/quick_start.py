@@ -13,8 +13,10 @@ Needs no download. It
    (``rmse``, ``mad`` in cm) and the monocular branch (``depth/*``),
 3. tests the parameter-free bicubic baseline on the same split
    (``tools/test.py configs/bicubic/bicubic_x8_synthrooms-dsr.py none``),
-4. prints one table with both models side by side and writes
-   ``<work_dir>/quick_start.json``.
+4. prints one table with both models side by side, the seam ratio of
+   v3's two tiled outputs (mean jump across tile borders over the mean
+   jump elsewhere, :mod:`mmdepthsr.models.utils.seams`; 1 = no visible
+   tile grid) and writes ``<work_dir>/quick_start.json``.
 
 It exits with status 1 if v3 does not beat bicubic on the SR ``rmse`` or
 if its ``rmse`` is above ``--target-ratio`` (default 0.7) times bicubic's,
@@ -41,10 +43,12 @@ import subprocess
 import sys
 import time
 
+import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.utils import mkdir_or_exist
 from terminaltables import AsciiTable
 
+from mmdepthsr.models.utils.seams import SeamAccumulator, slide_tile_boxes
 from mmdepthsr.utils import exit_if_config_missing
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -77,6 +81,8 @@ DECISIVE_KEY = 'rmse'
 TARGET_RATIO = 0.7
 #: Metrics of v3's monocular branch that are printed.
 MDE_KEYS = ('depth/abs_rel', 'depth/a1', 'depth/rmse')
+#: Tiled outputs of v3 whose seam ratio is printed.
+SEAM_FIELDS = ('pred_sr_depth', 'pred_depth')
 
 
 def parse_args(argv=None):
@@ -221,12 +227,18 @@ def train_stage(name, config, args) -> tuple:
 
 
 def evaluate_checkpoint(
-    config: str, checkpoint: str, args, name: str = 'test'
+    config: str,
+    checkpoint: str,
+    args,
+    name: str = 'test',
+    predictions: str = None,
 ) -> dict:
     """Test a checkpoint (``'none'`` for a model without parameters) with
-    ``tools/test.py``; returns its results."""
+    ``tools/test.py`` (``predictions``: also dump them to this ``.pkl``);
+    returns its results."""
     work_dir = osp.abspath(osp.join(args.work_dir, name))
     before = set(glob.glob(osp.join(work_dir, 'test_*.json')))
+    dump = [] if predictions is None else ['--out', predictions]
     run_tool(
         [
             osp.join(TOOLS, 'test.py'),
@@ -234,6 +246,7 @@ def evaluate_checkpoint(
             checkpoint,
             '--work-dir',
             work_dir,
+            *dump,
         ],
         osp.join(osp.abspath(args.work_dir), f'{name}.log'),
     )
@@ -242,6 +255,30 @@ def evaluate_checkpoint(
         sys.exit(f'ERROR: tools/test.py wrote no results in {work_dir}')
     with open(new[-1]) as f:
         return json.load(f)
+
+
+def seam_ratios(config: str, predictions: str) -> dict:
+    """Seam ratio of every predicted depth map in ``predictions`` (the
+    ``tools/test.py --out`` pickle), pooled over the samples, for the tile
+    layout of the config's ``test_cfg``; empty for whole-image inference.
+    """
+    test_cfg = Config.fromfile(config).model.get('test_cfg') or {}
+    if test_cfg.get('mode', 'whole') != 'slide':
+        return {}
+    accumulators = {}
+    for sample in mmengine.load(predictions):
+        for field in SEAM_FIELDS:
+            if sample.get(field) is None:
+                continue
+            pred = sample[field]
+            boxes = slide_tile_boxes(
+                pred.shape[-2:],
+                test_cfg['patch_size'],
+                test_cfg.get('stride'),
+                test_cfg.get('margin', 0),
+            )
+            accumulators.setdefault(field, SeamAccumulator()).add(pred, boxes)
+    return {k: acc.result()['ratio'] for k, acc in accumulators.items()}
 
 
 def baseline_config(args) -> str:
@@ -291,8 +328,12 @@ def main(argv=None):
     mkdir_or_exist(osp.abspath(args.work_dir))
 
     config, checkpoint = train_stage('v3', args.config, args)
-    results = evaluate_checkpoint(config, checkpoint, args, name='test_v3')
+    predictions = osp.join(osp.abspath(args.work_dir), 'test_v3.pkl')
+    results = evaluate_checkpoint(
+        config, checkpoint, args, name='test_v3', predictions=predictions
+    )
     model_metrics = results['metrics']
+    seams = seam_ratios(config, predictions)
     base_results = evaluate_checkpoint(
         baseline_config(args), 'none', args, name='test_bicubic'
     )
@@ -303,6 +344,12 @@ def main(argv=None):
         'depth/*: the monocular branch of v3, scaled by the LR maximum of '
         'each tile (not a purely monocular estimate).'
     )
+    if seams:
+        print(
+            'Seam ratio of the tiled outputs (mean jump across tile borders '
+            '/ elsewhere; 1 = seamless): '
+            + ', '.join(f'{k} {v:.3f}' for k, v in seams.items())
+        )
     wins = is_better(
         DECISIVE_KEY,
         model_metrics[DECISIVE_KEY],
@@ -328,6 +375,7 @@ def main(argv=None):
             checkpoint=checkpoint,
             metrics=model_metrics,
             protocol=results.get('protocol'),
+            seam_ratio=seams,
         ),
         iters_scale=args.iters_scale,
         model_beats_baseline=wins,

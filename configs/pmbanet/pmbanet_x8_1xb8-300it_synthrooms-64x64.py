@@ -12,8 +12,16 @@ _base_ = [
 
 model = dict(
     scale_factor=8,
-    # 64 x 64 HR tiles: LR tiles 8 x 8, divisible by 4 as the network needs
-    test_cfg=dict(mode='slide', patch_size=(64, 64), normalize='max'),
+    # 64 x 64 HR tiles: LR tiles 8 x 8, divisible by 4 as the network needs;
+    # overlapping and linearly blended against tile seams (as v2 / v3,
+    # configs/v3_fusion/README.md "Tile seams")
+    test_cfg=dict(
+        mode='slide',
+        patch_size=(64, 64),
+        stride=(48, 48),
+        blend='linear',
+        normalize='max',
+    ),
 )
 optim_wrapper = dict(
     type='OptimWrapper',

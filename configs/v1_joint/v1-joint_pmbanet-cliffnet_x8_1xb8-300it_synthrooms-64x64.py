@@ -14,7 +14,15 @@ _base_ = [
 model = dict(
     scale_factor=8,
     sr_decoder=dict(scale_factor=8),
-    test_cfg=dict(mode='slide', patch_size=(64, 64), normalize='max'),
+    # overlapping, linearly blended tiles against tile seams (as v2 / v3,
+    # configs/v3_fusion/README.md "Tile seams")
+    test_cfg=dict(
+        mode='slide',
+        patch_size=(64, 64),
+        stride=(48, 48),
+        blend='linear',
+        normalize='max',
+    ),
 )
 # SR keys plain (rmse, mad), depth keys as depth/<key>
 val_evaluator = [

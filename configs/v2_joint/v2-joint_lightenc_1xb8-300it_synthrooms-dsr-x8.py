@@ -10,7 +10,16 @@ _base_ = [
 
 model = dict(
     scale_factor=8,
-    test_cfg=dict(mode='slide', patch_size=(64, 64), normalize='max'),
+    # overlapping tiles (stride 48), linearly blended: side-by-side tiles
+    # leave a visible seam at every tile border (configs/v3_fusion/README.md
+    # "Tile seams")
+    test_cfg=dict(
+        mode='slide',
+        patch_size=(64, 64),
+        stride=(48, 48),
+        blend='linear',
+        normalize='max',
+    ),
 )
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -7,8 +7,11 @@ import re
 import subprocess
 import sys
 
+import mmengine
 import pytest
 from mmengine.config import Config
+
+from mmdepthsr.models.utils.seams import SeamAccumulator, slide_tile_boxes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICK_START = osp.join(ROOT, 'tools', 'quick_start.py')
@@ -106,6 +109,25 @@ def test_quick_start_prints_both_columns(tmp_path):
         iters,
         iters,
     )
+
+    # the seam ratio of both tiled outputs, from the dumped predictions
+    seams = model['seam_ratio']
+    assert sorted(seams) == ['pred_depth', 'pred_sr_depth']
+    predictions = mmengine.load(osp.join(work_dir, 'test_v3.pkl'))
+    assert len(predictions) == NUM_TEST
+    test_cfg = Config.fromfile(config).model.test_cfg
+    for field, ratio in seams.items():
+        acc = SeamAccumulator()
+        for sample in predictions:
+            boxes = slide_tile_boxes(
+                sample[field].shape[-2:],
+                test_cfg.patch_size,
+                test_cfg.get('stride'),
+                test_cfg.get('margin', 0),
+            )
+            acc.add(sample[field], boxes)
+        assert ratio == pytest.approx(acc.result()['ratio'])
+        assert f'{field} {ratio:.3f}' in stdout
 
 
 def test_scale_scheduler():

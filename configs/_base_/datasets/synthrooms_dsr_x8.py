@@ -4,10 +4,12 @@
 # 128, 176; columns 0, 64, 128, 192, 256: 20 patches, the last row
 # overlapping), each patch's depths (HR target and LR input) are divided by
 # the maximum of its LR depth, and the network output is multiplied back
-# before the loss. At test time models tile the whole image on the same
-# grid with the same per-tile rule (test_cfg=dict(mode='slide',
-# patch_size=(64, 64), normalize='max') in the model config) and the
-# stitched depth is evaluated at full resolution.
+# before the loss. At test time models tile the whole image with 64 x 64
+# tiles and the same per-tile rule, the tiles overlapping (stride 48) and
+# linearly blended against tile seams (test_cfg=dict(mode='slide',
+# patch_size=(64, 64), stride=(48, 48), blend='linear', normalize='max')
+# in the model config), and the stitched depth is evaluated at full
+# resolution.
 # Patches are shuffled 16 frames at a time (GridPatchSampler): each
 # worker keeps those frames (cache_size), so every frame is rendered once
 # per pass over the data while a batch of 8 still mixes about 6.5 frames
