@@ -4,7 +4,7 @@ against bicubic upsampling.
 Needs no download. It
 
 1. trains v3 (``JointDepthSR`` with depth-guided SR fusion; the
-   fast-learning SynthRooms x8 recipe of ``configs/v3_fusion/``, 1500
+   fast-learning SynthRooms x8 recipe of ``configs/v3_fusion/``, 1000
    iterations with a cosine schedule) with ``tools/train.py`` on 64 x 64
    grid patches, each normalised by its LR maximum (validation is left out,
    the test below evaluates),

@@ -1,18 +1,17 @@
 # v2 joint MDE + DSR on SynthRooms x8: the fast-learning recipe (the
 # quick start trains its v3 pair). Against the 300-iteration config it
-#   - trains 1500 iterations x 8 grid patches (64 x 64),
+#   - trains 1000 iterations x 8 grid patches (64 x 64),
 #   - decays the learning rate with a cosine from 1e-3 to 1e-5,
 #   - weights the monocular-depth losses 0.1x the SR ones: in metres the
-#     MDE errors of the first hundred iterations are 10-70x the SR errors
+#     MDE errors of the first hundred iterations are 6-40x the SR errors
 #     (the SR head starts at bicubic), so with equal weights the shared
 #     encoder and fusion layers follow the depth branch and SR improves
-#     slowly. On the SynthRooms val split at 500 iterations this alone
-#     takes v3 from 10.30 to 8.75 cm SR RMSE (bicubic 11.24 cm), and the
-#     monocular branch improves as well (abs_rel 0.064 -> 0.036); the
-#     measurements are in configs/v3_fusion/README.md ("Learning speed").
+#     slowly. On the SynthRooms val split this alone takes v3 from 8.74 to
+#     7.24 cm SR RMSE at 1000 iterations (bicubic 11.24 cm). Measurements:
+#     configs/v3_fusion/README.md, "Learning speed".
 _base_ = ['./v2-joint_lightenc_1xb8-300it_synthrooms-dsr-x8.py']
 
-max_iters = 1500
+max_iters = 1000
 model = dict(depth_loss_weights=(0.0125, 0.025, 0.05, 0.05, 0.1))
 param_scheduler = [
     dict(
