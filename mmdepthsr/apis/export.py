@@ -60,6 +60,7 @@ __all__ = [
     'export_model',
     'export_reference_outputs',
     'export_report_lines',
+    'run_export_tool',
     'run_exported',
 ]
 
@@ -705,3 +706,50 @@ def export_report_lines(
             f'(atol {atol:g}): {"OK" if worst <= atol else "FAILED"}'
         )
     return lines, ok
+
+
+def run_export_tool(fmt: str, argv=None) -> Tuple[List[str], bool]:
+    """The command line of ``tools/deployment/pytorch2<fmt>.py``: parse the
+    arguments and export.
+
+    Args:
+        fmt (str): ``'torchscript'`` or ``'onnx'``.
+        argv (list[str], optional): Arguments (default: ``sys.argv``).
+
+    Returns:
+        tuple[list[str], bool]: The report's lines
+        (:func:`export_report_lines`) and whether every checked output is
+        within ``--atol`` of the PyTorch model.
+    """
+    import argparse
+    import sys
+
+    title = dict(torchscript='TorchScript', onnx='ONNX')[fmt]
+    parser = argparse.ArgumentParser(
+        description=f'Export an MDE or DSR model to {title} (whole image) '
+        'and check it against the PyTorch model'
+    )
+    add_export_arguments(parser, fmt)
+    args = parser.parse_args(argv)
+    checkpoint = args.checkpoint
+    if checkpoint.lower() == 'none':
+        checkpoint = None
+    onnx_options = (
+        dict(opset=args.opset, dynamic=args.dynamic) if fmt == 'onnx' else {}
+    )
+    try:
+        report = export_model(
+            args.config,
+            checkpoint,
+            args.shape,
+            args.out,
+            fmt=fmt,
+            device=args.device,
+            cfg_options=args.cfg_options,
+            seed=args.seed,
+            verify=not args.skip_check,
+            **onnx_options,
+        )
+    except ValueError as err:
+        sys.exit(f'ERROR: {err}')
+    return export_report_lines(report, args.out, args.atol)

@@ -20,45 +20,13 @@ model's ``test_step``: the largest absolute difference is printed, and the
 exit status is 1 when it exceeds ``--atol`` (default 1e-4 m).
 """
 
-import argparse
 import sys
 
-from mmdepthsr.apis import (
-    add_export_arguments,
-    export_model,
-    export_report_lines,
-)
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Export an MDE or DSR model to TorchScript (whole '
-        'image) and check it against the PyTorch model'
-    )
-    add_export_arguments(parser, 'torchscript')
-    return parser.parse_args(argv)
+from mmdepthsr.apis import run_export_tool
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    checkpoint = args.checkpoint
-    if checkpoint.lower() == 'none':
-        checkpoint = None
-    try:
-        report = export_model(
-            args.config,
-            checkpoint,
-            args.shape,
-            args.out,
-            fmt='torchscript',
-            device=args.device,
-            cfg_options=args.cfg_options,
-            seed=args.seed,
-            verify=not args.skip_check,
-        )
-    except ValueError as err:
-        sys.exit(f'ERROR: {err}')
-    lines, ok = export_report_lines(report, args.out, args.atol)
+    lines, ok = run_export_tool('torchscript', argv)
     print('\n'.join(lines))
     return 0 if ok else 1
 
