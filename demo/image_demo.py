@@ -44,12 +44,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     Returns:
         argparse.Namespace: ``img``, ``lr_depth`` (None without it),
         ``config``, ``checkpoint`` (None for ``none``), ``out_dir``,
-        ``device``, ``depth_scale``.
+        ``device``, ``depth_scale``, ``allow_8bit``.
     """
     parser = argparse.ArgumentParser(
         description='Depth prediction for one image',
         usage='%(prog)s RGB [LR_DEPTH] CONFIG CHECKPOINT --out-dir DIR '
-        '[--device DEVICE] [--depth-scale SCALE]',
+        '[--device DEVICE] [--depth-scale SCALE] [--allow-8bit]',
     )
     parser.add_argument(
         'positionals',
@@ -67,6 +67,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=1000.0,
         help='stored value per metre of an integer LR depth file '
         '(default 1000: millimetres)',
+    )
+    parser.add_argument(
+        '--allow-8bit',
+        action='store_true',
+        help='accept an 8-bit LR depth file (data that are 8-bit by design, '
+        'e.g. Middlebury grey levels with --depth-scale 1); refused '
+        'otherwise',
     )
     args = parser.parse_args(argv)
     values = args.positionals
@@ -108,7 +115,7 @@ def run(args: argparse.Namespace) -> List[str]:
     model = init_model(args.config, args.checkpoint, device=args.device)
     lr = None
     if args.lr_depth is not None:
-        lr = load_lr_depth(args.lr_depth, args.depth_scale)
+        lr = load_lr_depth(args.lr_depth, args.depth_scale, args.allow_8bit)
     result = inference_model(
         model, args.img, lr_depth=lr, depth_scale=args.depth_scale
     )

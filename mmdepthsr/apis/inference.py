@@ -239,24 +239,33 @@ def _check_depth(depth: np.ndarray, name: str) -> np.ndarray:
 
 
 def load_lr_depth(
-    path: Union[str, os.PathLike], depth_scale: Optional[float] = None
+    path: Union[str, os.PathLike],
+    depth_scale: Optional[float] = None,
+    allow_8bit: bool = False,
 ) -> np.ndarray:
     """Read a depth file in metres.
 
     Integer files (16-bit PNG, integer ``.npy``) are divided by
-    ``depth_scale``; float files (``.npy``, float TIFF) are metres.
+    ``depth_scale``; float files (``.npy``, float TIFF) are metres. An 8-bit
+    file is refused unless ``allow_8bit`` (256 levels cannot hold metric
+    depth: at ``depth_scale=1000`` they end at 0.255 m), as ``LoadDepth``
+    refuses it.
 
     Args:
         path (str | os.PathLike): ``.png`` / ``.tif`` / ``.npy`` file.
         depth_scale (float, optional): Stored value per metre of integer
             files. Defaults to None: 1000 (millimetres).
+        allow_8bit (bool): Accept 8-bit files (data that are 8-bit by
+            design, e.g. Middlebury grey levels with ``depth_scale=1``).
+            Defaults to False.
 
     Returns:
         np.ndarray: ``H x W`` float32 metres (0 = invalid).
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If it cannot be decoded or is not a valid depth map.
+        ValueError: If it cannot be decoded, is not a valid depth map or is
+            8-bit without ``allow_8bit``.
     """
     path = os.fspath(path)
     scale = 1000.0 if depth_scale is None else float(depth_scale)
@@ -277,6 +286,14 @@ def load_lr_depth(
                 f'inference_model: cannot decode lr_depth file {path}.'
             )
     integer = depth.dtype.kind in 'ui'
+    if integer and depth.dtype.itemsize == 1 and not allow_8bit:
+        raise ValueError(
+            f'inference_model: lr_depth file {path} is 8-bit ({depth.dtype}, '
+            f'256 levels, at most {255 / scale:.4g} m with depth_scale='
+            f'{scale:g}); metric depth needs 16 bits or floats. Re-save it '
+            'as a 16-bit PNG (e.g. millimetres) or a float .npy in metres; '
+            'for data that are 8-bit by design pass allow_8bit=True.'
+        )
     depth = _check_depth(depth, path)
     if integer:
         depth = depth / np.float32(scale)

@@ -169,6 +169,18 @@ def test_nyu_config_normalises_with_lr_statistics(tmp_path):
     np.testing.assert_array_equal(load_lr_depth(npy), metres)
 
 
+def test_load_lr_depth_refuses_8bit_unless_allowed(tmp_path):
+    grey = np.array([[10, 200], [255, 0]], np.uint8)
+    path = str(tmp_path / 'lr8.png')
+    cv2.imwrite(path, grey)
+    with pytest.raises(ValueError, match=r'lr8\.png is 8-bit.*0\.255 m'):
+        load_lr_depth(path)
+    np.testing.assert_array_equal(
+        load_lr_depth(path, depth_scale=1.0, allow_8bit=True),
+        grey.astype(np.float32),
+    )
+
+
 def test_errors(tmp_path):
     model = init_model(BICUBIC_SYNTH)
     with pytest.raises(ValueError, match='BicubicBaseline is a depth super'):
