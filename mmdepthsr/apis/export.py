@@ -251,7 +251,8 @@ class DepthExportWrapper(nn.Module):
                 )
             for i, sample in enumerate(samples):
                 sample.lr_depth = PixelData(data=lr_depth[i])
-        with _test_cfg(self.model, mode='whole'):
+        # the graph applies the LR rule itself: the model runs un-normalised
+        with _test_cfg(self.model, mode='whole', normalize=None):
             samples = self.model.predict(inputs, samples)
         outputs, names = [], []
         for field, out_name in _OUTPUT_FIELDS:

@@ -96,7 +96,8 @@ def test_joint_wrapper_matches_one_tile_predict_and_needs_the_rule():
     assert model.test_cfg['mode'] == 'slide'
     assert model.test_cfg['patch_size'] == (64, 64)
     # Without the LR normalisation the network reads metres: the residual
-    # is not scaled back and the SR depth is off by far more than 1e-4.
+    # is not scaled back and the SR depth is off by far more than 1e-4
+    # (the wrapper runs the model without its own tile rule).
     raw = DepthExportWrapper(model, None).eval()
     with torch.no_grad():
         sr_raw, _ = raw(*inputs)

@@ -73,6 +73,10 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
       own LR statistics, and each tile output is de-normalised before the
       tiles are stitched. The HR ground truth is never used.
 
+    Whole-image inference with ``normalize='max'`` or ``'minmax'`` applies the
+    same rule to the whole (padded) image as one tile, so a patch-trained
+    model also sees normalised units when it runs on the whole image.
+
     Several outputs: a subclass may override :meth:`forward_test` to return
     a dict of ``(N, C, H, W)`` tensors (e.g. the SR depth and the monocular
     depth of a joint model). :meth:`inference` then returns a dict with the
@@ -330,7 +334,8 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
         """
         lr = self.extract_lr_depth(inputs, data_samples)
         cfg = self.test_cfg
-        if cfg['mode'] == 'whole':
+        whole = cfg['mode'] == 'whole'
+        if whole and cfg['normalize'] is None:
             pred = self._check_output(self.forward_test(inputs, lr), inputs)
             return self._denormalize_output(pred, data_samples)
         if cfg['normalize'] is not None:
@@ -339,12 +344,15 @@ class BaseGuidedSREstimator(BaseDenseEstimator):
             self.forward_test,
             inputs,
             lr,
-            patch_size=cfg['patch_size'],
-            stride=cfg['stride'],
+            # whole image with a tile rule: the image is the one tile
+            patch_size=tuple(inputs.shape[-2:])
+            if whole
+            else cfg['patch_size'],
+            stride=None if whole else cfg['stride'],
             scale_factor=self.scale_factor,
             normalize=cfg['normalize'],
             blend=cfg['blend'],
-            margin=cfg['margin'],
+            margin=0 if whole else cfg['margin'],
             raw_keys=self.raw_output_keys,
             tile_batch_size=cfg['tile_batch_size'],
         )

@@ -803,7 +803,7 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         """
         if self.needs_lr_depth:
             outs = super().inference(inputs, data_samples)
-            if self.test_cfg['mode'] == 'slide' and self.test_cfg['normalize']:
+            if self.test_cfg['normalize']:
                 for task in self.raw_output_keys:
                     outs[task] = self.heads[task].to_output_units(
                         outs[task], data_samples

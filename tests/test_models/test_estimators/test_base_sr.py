@@ -113,6 +113,33 @@ def test_predict_whole_in_metres_and_raw_forward():
     assert out.pred_sr_depth.data[0].tolist() == [[2.0, 2.0, 4.0, 4.0]] * 2
 
 
+def test_whole_image_with_a_tile_rule_normalises_the_image_as_one_tile():
+    # LR in metres (no pipeline normalisation): the whole image is divided
+    # by its own LR maximum (8 m) before the network, multiplied after.
+    lr_m = torch.tensor([[[2.0, 8.0], [4.0, 6.0]]])
+    model = NearestSR(scale_factor=2, test_cfg=dict(normalize='max'))
+    seen = []
+    forward_sr = model.forward_sr
+    model.forward_sr = lambda img, lr: (
+        seen.append(lr.clone()) or forward_sr(img, lr)
+    )
+    with torch.no_grad():
+        model.gain.fill_(2.0)
+        (out,) = model.predict(torch.zeros(1, 3, 4, 4), [_sample(lr_m)])
+    torch.testing.assert_close(seen[0][0], lr_m / 8.0)
+    # gain * (lr / 8) * 8 = gain * lr: metres again, not metres x 8
+    expected = 2.0 * F.interpolate(lr_m[None], scale_factor=2)[0]
+    torch.testing.assert_close(out.pred_sr_depth.data, expected)
+    # without a rule the network sees metres
+    plain = NearestSR(scale_factor=2)
+    plain.forward_sr = lambda img, lr: (
+        seen.append(lr.clone()) or torch.zeros(1, 1, 4, 4)
+    )
+    with torch.no_grad():
+        plain.predict(torch.zeros(1, 3, 4, 4), [_sample(lr_m)])
+    torch.testing.assert_close(seen[1][0], lr_m)
+
+
 def test_padded_batch_replicates_lr_and_cuts_the_output():
     model = NearestSR(scale_factor=4)
     lr = torch.tensor([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])
