@@ -22,11 +22,14 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
     It moves the batch to the model's device, converts images to float,
     normalises them with ``mean`` / ``std``, pads every image of the batch to
     a common size (optionally a multiple of ``size_divisor``) and stacks
-    them. Ground-truth maps with the same size as their image are padded
-    alike (depth and normals with 0 = invalid, labels with
+    them. For training, ground-truth maps with the same size as their image
+    are padded alike (depth and normals with 0 = invalid, labels with
     ``seg_pad_val``), so that every pixel a loss sees is either real or
-    marked invalid. ``lr_depth`` stays on each sample: it has its own size;
-    :func:`mmdepthsr.models.utils.stack_lr_depth` batches it.
+    marked invalid; at test time they keep their size (the estimators cut
+    the padding off their predictions, and a metric that counts every
+    pixel must not see padded ones). ``lr_depth`` stays on each sample: it
+    has its own size; :func:`mmdepthsr.models.utils.stack_lr_depth` batches
+    it.
 
     :meth:`normalize` and :meth:`denormalize` expose the image mapping
     (channel order, mean and std) and its inverse, and :meth:`renormalize`
@@ -128,7 +131,8 @@ class DenseDataPreprocessor(BaseDataPreprocessor):
                 )
             )
             if data_samples is not None:
-                self._pad_gt(data_samples[i], (h, w), padding)
+                if training:
+                    self._pad_gt(data_samples[i], (h, w), padding)
                 data_samples[i].set_metainfo(
                     dict(
                         batch_input_shape=(max_h, max_w),

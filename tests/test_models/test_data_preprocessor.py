@@ -50,7 +50,8 @@ def test_padding_to_divisor_marks_gt_invalid():
         dict(
             inputs=[torch.zeros(3, 3, 5), torch.zeros(3, 4, 2)],
             data_samples=samples,
-        )
+        ),
+        training=True,
     )
     assert out['inputs'].shape == (2, 3, 4, 8)
     # image pixels: (0 - 1) / 1; padded pixels: (5 - 1) / 1
@@ -63,6 +64,20 @@ def test_padding_to_divisor_marks_gt_invalid():
     assert first.gt_sem_seg.data[0, 3].eq(255).all()
     assert first.gt_normal.data[:, 3].eq(0).all()
     assert first.pad_shape == (4, 8)
+
+
+def test_test_batches_keep_the_ground_truth_unpadded():
+    # A metric that counts every pixel (the real DSR test sets) must not
+    # see padded zeros; the estimators cut the padding off the outputs.
+    pre = DenseDataPreprocessor(size_divisor=4)
+    out = pre(
+        dict(inputs=[torch.zeros(3, 3, 5)], data_samples=[_sample(3, 5)])
+    )
+    sample = out['data_samples'][0]
+    assert out['inputs'].shape == (1, 3, 4, 8)
+    assert sample.gt_depth.shape == (3, 5)
+    assert sample.gt_depth.data.eq(2).all()
+    assert sample.batch_input_shape == (4, 8)
 
 
 def test_gt_kept_at_original_size_is_not_padded():
