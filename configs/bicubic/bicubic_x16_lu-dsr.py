@@ -5,28 +5,10 @@
 # `python tools/test.py THIS_CONFIG none`.
 _base_ = [
     '../_base_/datasets/dsrbench_lu_x16.py',
+    '../_base_/models/bicubic_dsrbench.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    type='BicubicBaseline',
-    scale_factor=16,
-    # PIL's bicubic (Keys a = -0.5), as the literature's "Bicubic" rows and
-    # the LR maps of this protocol (GenerateLRDepth(method='bicubic_pil')).
-    kernel='pil',
-    # The image only gives the output size; it is not normalised.
-    data_preprocessor=dict(type='DenseDataPreprocessor'),
-    test_cfg=dict(mode='whole'),
-)
-
+model = dict(scale_factor=16)
 test_dataloader = _base_.bench_test_dataloader
 test_evaluator = _base_.bench_test_evaluator
-test_cfg = dict(type='TestLoop')
-# Nothing to train and nothing to validate (and no training or model
-# selection on a real test set): the entries below are empty on purpose.
-train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-val_dataloader = None
-val_cfg = None
-val_evaluator = None
