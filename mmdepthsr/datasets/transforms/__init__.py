@@ -1,6 +1,7 @@
 from . import (
     base,
     degradation,
+    domain,
     formatting,
     geometric,
     lidar,
@@ -10,6 +11,7 @@ from . import (
 )
 from .base import *  # noqa: F401,F403
 from .degradation import *  # noqa: F401,F403
+from .domain import *  # noqa: F401,F403
 from .formatting import *  # noqa: F401,F403
 from .geometric import *  # noqa: F401,F403
 from .lidar import *  # noqa: F401,F403
@@ -24,6 +26,7 @@ __all__ = [
     *geometric.__all__,
     *photometric.__all__,
     *degradation.__all__,
+    *domain.__all__,
     *normalization.__all__,
     *formatting.__all__,
 ]
