@@ -44,6 +44,7 @@ name the paper's scales 2 and 3 (outputs at 1/4 and 1/2 of the input), not
 the size denominator of the ``BaseDenseHead`` keys.
 """
 
+import math
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
@@ -353,6 +354,15 @@ class EigenDepthHead(EigenTaskHead):
             to (55, 74) (228 x 304 input).
         log_depth_scale (float): Divisor of ``ln(depth)`` in the prediction
             space. Defaults to 0.45723134 (NYU, from the release).
+        init_depth (float, optional): Depth in metres that the untrained
+            network predicts everywhere: the biases of the last conv of
+            scale 2 and of scale 3 start at ``ln(init_depth) /
+            log_depth_scale`` instead of 0 (= 1 m). Not in the release (it
+            learns the offset over a long schedule); with random weights
+            and the release's x0.001 learning rates on those convs the
+            offset takes hundreds of iterations, which short runs lack
+            (configs/eigen2015/README.md, "SynthRooms learning check").
+            Defaults to None (the release's zero biases).
         **kwargs: :class:`EigenTaskHead` arguments but ``out_channels``.
     """
 
@@ -366,8 +376,15 @@ class EigenDepthHead(EigenTaskHead):
         use_prior_bias: bool = True,
         prior_size: Sequence[int] = (55, 74),
         log_depth_scale: float = EIGEN_LOG_DEPTH_SCALE,
+        init_depth: Optional[float] = None,
         **kwargs,
     ):
+        if init_depth is not None and not init_depth > 0:
+            raise ValueError(
+                'EigenDepthHead: init_depth must be a positive depth in '
+                f'metres or None, got {init_depth}.'
+            )
+        self.init_depth = None if init_depth is None else float(init_depth)
         # set first: the base class builds the loss, which check_loss
         # validates against it
         self.log_depth_scale = log_depth_scale
@@ -378,6 +395,16 @@ class EigenDepthHead(EigenTaskHead):
             if use_prior_bias
             else None
         )
+
+    def init_weights(self):
+        """The release's init, then the output biases of ``init_depth``."""
+        super().init_weights()
+        if self.init_depth is None:
+            return
+        offset = math.log(self.init_depth) / self.log_depth_scale
+        with torch.no_grad():
+            self.conv_s2_5.bias.fill_(offset)
+            self.conv_s3_4.bias.fill_(offset)
 
     def check_loss(self, cfg: Dict) -> Dict:
         """The loss must work in this head's log space."""

@@ -125,3 +125,24 @@ def test_seg_postprocess_writes_argmax():
     expected = torch.ones(1, *SIZE, dtype=torch.long)
     expected[..., 10:] = 2
     assert torch.equal(samples[0].pred_sem_seg.data, expected)
+
+
+def test_init_depth_sets_the_untrained_prediction():
+    torch.manual_seed(0)
+    release = EigenDepthHead()
+    release.init_weights()
+    head = EigenDepthHead(init_depth=2.8)
+    head.init_weights()
+    x2 = torch.rand(2, 160, 55, 74)
+    x3 = torch.rand(2, 64, 109, 147)
+    for h, depth in ((release, 1.0), (head, 2.8)):
+        for out in (h.forward_scale2(x2), h.forward_scale3(x3)):
+            metres = h.to_output_units(out, [])
+            # N(0, 0.01^2) weights: the output is the bias, up to ~5 %
+            assert metres.median().item() == pytest.approx(depth, rel=0.05)
+    expected = math.log(2.8) / head.log_depth_scale
+    assert head.conv_s2_5.bias.item() == pytest.approx(expected)
+    assert head.conv_s3_4.bias.item() == pytest.approx(expected)
+    assert float(head.prior_bias.abs().max()) == 0.0
+    with pytest.raises(ValueError, match='init_depth'):
+        EigenDepthHead(init_depth=0.0)
