@@ -363,6 +363,17 @@ class EigenDepthHead(EigenTaskHead):
             offset takes hundreds of iterations, which short runs lack
             (configs/eigen2015/README.md, "SynthRooms learning check").
             Defaults to None (the release's zero biases).
+        s3_pass_through (bool): Start scale 3 as the identity on the
+            scale-2 prediction: the centre taps of conv_s3_2, conv_s3_3
+            and conv_s3_4 that carry input channel 0 (where
+            ``EigenMultiScaleDecoder`` puts the depth prediction, depth
+            being the first task) to output channel 0 are set to 1 and the
+            three biases to 0, the other weights keep the release's init.
+            The ReLUs pass the prediction where it is positive, i.e. beyond
+            1 m. Not in the release, whose random scale 3 starts by
+            ignoring the scale-2 map and needs a long schedule to learn to
+            carry it (configs/eigen2015/README.md, "SynthRooms learning
+            check"). Defaults to False.
         **kwargs: :class:`EigenTaskHead` arguments but ``out_channels``.
     """
 
@@ -377,6 +388,7 @@ class EigenDepthHead(EigenTaskHead):
         prior_size: Sequence[int] = (55, 74),
         log_depth_scale: float = EIGEN_LOG_DEPTH_SCALE,
         init_depth: Optional[float] = None,
+        s3_pass_through: bool = False,
         **kwargs,
     ):
         if init_depth is not None and not init_depth > 0:
@@ -385,6 +397,7 @@ class EigenDepthHead(EigenTaskHead):
                 f'metres or None, got {init_depth}.'
             )
         self.init_depth = None if init_depth is None else float(init_depth)
+        self.s3_pass_through = bool(s3_pass_through)
         # set first: the base class builds the loss, which check_loss
         # validates against it
         self.log_depth_scale = log_depth_scale
@@ -397,14 +410,18 @@ class EigenDepthHead(EigenTaskHead):
         )
 
     def init_weights(self):
-        """The release's init, then the output biases of ``init_depth``."""
+        """The release's init, then ``init_depth`` and ``s3_pass_through``."""
         super().init_weights()
-        if self.init_depth is None:
-            return
-        offset = math.log(self.init_depth) / self.log_depth_scale
         with torch.no_grad():
-            self.conv_s2_5.bias.fill_(offset)
-            self.conv_s3_4.bias.fill_(offset)
+            if self.init_depth is not None:
+                offset = math.log(self.init_depth) / self.log_depth_scale
+                self.conv_s2_5.bias.fill_(offset)
+                self.conv_s3_4.bias.fill_(offset)
+            if self.s3_pass_through:
+                for conv in (self.conv_s3_2, self.conv_s3_3, self.conv_s3_4):
+                    centre = conv.weight.shape[-1] // 2
+                    conv.weight[0, 0, centre, centre] = 1.0
+                    conv.bias.zero_()
 
     def check_loss(self, cfg: Dict) -> Dict:
         """The loss must work in this head's log space."""

@@ -146,3 +146,23 @@ def test_init_depth_sets_the_untrained_prediction():
     assert float(head.prior_bias.abs().max()) == 0.0
     with pytest.raises(ValueError, match='init_depth'):
         EigenDepthHead(init_depth=0.0)
+
+
+def test_s3_pass_through_starts_scale3_at_the_scale2_prediction():
+    torch.manual_seed(0)
+    head = EigenDepthHead(s3_pass_through=True)
+    head.init_weights()
+    x3 = torch.rand(2, 64, 109, 147) * 0.1
+    x3[:, 0] = torch.rand(2, 109, 147) * 3 + 0.5  # log-depth map (> 0)
+    out = head.forward_scale3(x3)
+    # the other taps and channels reach the output through N(0, 0.01^2)
+    # weights only: a perturbation of a few per cent of the carried map
+    error = (out[:, 0] - x3[:, 0]).abs()
+    assert error.mean() < 0.05 * x3[:, 0].mean()
+    assert error.max() < 0.5
+    release = EigenDepthHead()
+    release.init_weights()
+    assert release.forward_scale3(x3).abs().mean() < 0.05
+    # negative values (depth below 1 m) are cut by the ReLUs
+    x3[:, 0] = -1.0
+    assert head.forward_scale3(x3).abs().mean() < 0.05
