@@ -66,7 +66,7 @@ def _find_config(pattern: str) -> str:
     return matches[0]
 
 
-MODEL_PATTERN = 'v3_fusion/v3-fusion_lightenc_*-cos_synthrooms-dsr-x8.py'
+MODEL_PATTERN = 'v3_fusion/v3-fusion_*-1000it-cos_synthrooms-dsr-x8.py'
 BASELINE_PATTERN = 'bicubic/bicubic_x8_synthrooms-dsr.py'
 BASELINE_NAME = 'bicubic'
 MODEL_NAME = 'v3'

@@ -53,7 +53,10 @@ def test_quick_start_prints_both_columns(tmp_path):
     # the configured iterations, scaled by ITERS_SCALE (at least 1)
     (config,) = glob.glob(
         osp.join(
-            ROOT, 'configs', 'v3_fusion', 'v3-fusion_lightenc_*-cos_synth*'
+            ROOT,
+            'configs',
+            'v3_fusion',
+            'v3-fusion_*-1000it-cos_synthrooms-dsr-x8.py',
         )
     )
     max_iters = Config.fromfile(config).train_cfg.max_iters
