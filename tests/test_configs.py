@@ -6,6 +6,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.model import BaseModule
 from mmengine.structures import PixelData
 
 from mmdepthsr.registry import MODELS
@@ -72,6 +73,34 @@ def _model_batch(model, training):
     return model.data_preprocessor(batch, training)
 
 
+def _init_weights_reaching_all(model):
+    """``model.init_weights()`` as the runner calls it; returns the
+    sub-modules (``BaseModule``) whose ``init_weights`` it never reached,
+    e.g. heads kept in a plain ``nn.ModuleDict`` (MMEngine only recurses
+    into children that have ``init_weights``: use
+    ``mmengine.model.ModuleDict`` / ``ModuleList``). Modules inside a loss
+    are left out: a loss may hold a frozen encoder loaded at construction,
+    which its parent's init must not touch."""
+    reached = set()
+    for module in model.modules():
+        if isinstance(module, BaseModule):
+
+            def tracked(orig=module.init_weights, key=id(module)):
+                reached.add(key)
+                return orig()
+
+            module.init_weights = tracked
+    model.init_weights()
+    return [
+        f'{name} ({type(module).__name__})'
+        for name, module in model.named_modules()
+        if isinstance(module, BaseModule)
+        and name
+        and id(module) not in reached
+        and 'loss' not in name
+    ]
+
+
 def test_configs_exist():
     assert osp.isfile(
         osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')
@@ -94,6 +123,8 @@ def test_config_builds_and_steps(config):
         'train_cfg',
     ):
         assert key in cfg, f'{config} has no `{key}`'
+    missed = _init_weights_reaching_all(MODELS.build(cfg.model))
+    assert not missed, f'init_weights() never reaches {missed}'
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.train()

@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleList
 
 from mmdepthsr.registry import MODELS
 
@@ -70,11 +70,11 @@ class CLIFFFusion(BaseModule):
             nn.init.kaiming_uniform_(block[0].weight, a=1)
 
     def init_weights(self) -> None:
-        """Kaiming-uniform (``a = 1``) convs unless ``init_cfg`` is set."""
+        """``init_cfg`` when set; otherwise the Kaiming-uniform (``a = 1``)
+        convs drawn at construction stay (drawing them again would change
+        every later random number of a seeded run)."""
         if self.init_cfg is not None:
             super().init_weights()
-        else:
-            self._reset_convs()
 
     def forward(self, x_l: torch.Tensor, x_h: torch.Tensor) -> torch.Tensor:
         """Fuse two levels.
@@ -145,7 +145,7 @@ class CLIFFDecoder(BaseModule):
         self.subnets = nn.ModuleList(
             ConvBNReLU(in_channels, channels, 3) for _ in range(num_levels)
         )
-        self.fusions = nn.ModuleList(
+        self.fusions = ModuleList(
             CLIFFFusion(channels, align_corners=align_corners)
             for _ in range(num_levels - 1)
         )

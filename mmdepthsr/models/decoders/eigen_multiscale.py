@@ -42,7 +42,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleDict
 
 from mmdepthsr.registry import MODELS
 
@@ -134,7 +134,7 @@ class EigenMultiScaleDecoder(BaseModule):
         s2_in = self.scale1.out_channels + s2_channels
 
         def build_heads(s3_in):
-            return nn.ModuleDict(
+            return ModuleDict(
                 {
                     t: MODELS.build(
                         dict(

@@ -50,7 +50,7 @@ monocular branch of a joint model (say so when reporting it).
 from typing import Dict, Optional, Tuple
 
 import torch
-from torch import nn
+from mmengine.model import ModuleDict
 
 from mmdepthsr.registry import MODELS
 from mmdepthsr.structures.depth_norm import denormalize_depth
@@ -157,7 +157,7 @@ class CoupledDepthSR(BaseGuidedSREstimator):
             )
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
-        self.decoders = nn.ModuleDict(
+        self.decoders = ModuleDict(
             dict(
                 sr=MODELS.build(sr_decoder),
                 depth=MODELS.build(depth_decoder),
@@ -186,7 +186,7 @@ class CoupledDepthSR(BaseGuidedSREstimator):
             heads[task].setdefault(
                 'in_channels', self.decoders[task].out_channels
             )
-        self.heads = nn.ModuleDict(
+        self.heads = ModuleDict(
             {task: MODELS.build(cfg) for task, cfg in heads.items()}
         )
         for task, head in self.heads.items():

@@ -64,6 +64,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
+from mmengine.model import ModuleDict
 from torch import nn
 
 from mmdepthsr.registry import BALANCERS, MODELS
@@ -217,7 +218,7 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         self.decoder_inputs = self._decoder_inputs(
             heads, decoder_inputs or {}, sources
         )
-        self.decoders = nn.ModuleDict()
+        self.decoders = ModuleDict()
         for task, cfg in (decoders or {}).items():
             if task not in heads:
                 raise ValueError(
@@ -231,7 +232,7 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         self.interactions, self.interaction_specs = self._build_interactions(
             interactions or [], sources
         )
-        self.heads = nn.ModuleDict()
+        self.heads = ModuleDict()
         for task, cfg in heads.items():
             cfg = dict(cfg)
             if task in self.decoders:
@@ -320,7 +321,7 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
         context)`` with ``context`` None or ``(source, index)``.
         """
         name = type(self).__name__
-        modules, specs = nn.ModuleDict(), []
+        modules, specs = ModuleDict(), []
         for cfg in cfgs:
             cfg = dict(cfg)
             target, guide = cfg.pop('target', None), cfg.pop('guide', None)
@@ -372,7 +373,7 @@ class MultiTaskEncoderDecoder(BaseGuidedSREstimator):
                     f'{name}: interaction {unit_name!r}: stages must lie in '
                     f'0..{num_stages - 1}, got {stages}.'
                 )
-            modules[unit_name] = nn.ModuleDict(
+            modules[unit_name] = ModuleDict(
                 {
                     f's{x_dec.scales[k]}': MODELS.build(
                         dict(

@@ -12,7 +12,7 @@ that later modules may read intermediate maps as well.
 from typing import List, Optional, Sequence, Tuple
 
 import torch
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleList
 from torch import nn
 
 from mmdepthsr.registry import MODELS
@@ -72,7 +72,7 @@ class SequentialNeck(BaseModule):
         if not necks:
             raise ValueError('SequentialNeck: `necks` must list one or more.')
         self.in_channels = tuple(int(c) for c in in_channels)
-        self.necks = nn.ModuleList()
+        self.necks = ModuleList()
         widths, all_widths = self.in_channels, []
         for i, cfg in enumerate(necks):
             cfg = dict(cfg)

@@ -166,3 +166,28 @@ def test_s3_pass_through_starts_scale3_at_the_scale2_prediction():
     # negative values (depth below 1 m) are cut by the ReLUs
     x3[:, 0] = -1.0
     assert head.forward_scale3(x3).abs().mean() < 0.05
+
+
+def test_model_init_weights_reaches_the_task_heads():
+    """The runner calls ``init_weights()`` on the whole model: the heads
+    (kept in a ModuleDict of the decoder) get the release's N(0, 0.01^2)
+    init and their ``init_depth`` / ``s3_pass_through``."""
+    from mmengine.config import Config
+
+    from mmdepthsr.registry import MODELS
+
+    cfg = Config.fromfile(
+        'configs/eigen2015/eigen2015_alexnet_1xb8-250it_synthrooms-depth-'
+        '228x304.py'
+    )
+    cfg.model.decoder.heads.depth.update(init_depth=2.8, s3_pass_through=True)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    head = model.decoder.heads['depth']
+    weight = head.conv_s2_3.weight
+    assert weight.std().item() == pytest.approx(0.01, rel=0.05)
+    expected = math.log(2.8) / head.log_depth_scale
+    assert head.conv_s2_5.bias.item() == pytest.approx(expected)
+    assert head.conv_s3_2.weight[0, 0, 2, 2].item() == 1.0
+    assert head.conv_s3_4.bias.item() == 0.0
