@@ -6,7 +6,7 @@ Needs no download. It
 1. trains v3 (``JointDepthSR`` with depth-guided SR fusion; the
    fast-learning SynthRooms x8 recipe of ``configs/v3_fusion/``, 1000
    iterations with a cosine schedule) with ``tools/train.py`` on 64 x 64
-   grid patches, each normalised by its LR maximum (validation is left out,
+   grid patches, each normalised by its LR min and max (validation is left out,
    the test below evaluates),
 2. tests the final checkpoint on the SynthRooms test split
    (``tools/test.py``; tiled whole-image inference): guided depth SR
@@ -341,8 +341,8 @@ def main(argv=None):
 
     print(comparison_table(baseline_metrics, model_metrics))
     print(
-        'depth/*: the monocular branch of v3, scaled by the LR maximum of '
-        'each tile (not a purely monocular estimate).'
+        'depth/*: the monocular branch of v3, de-normalised with the LR '
+        'statistics of each tile (not a purely monocular estimate).'
     )
     if seams:
         print(
