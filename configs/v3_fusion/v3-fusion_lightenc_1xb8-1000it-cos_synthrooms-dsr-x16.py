@@ -1,10 +1,9 @@
-# The fast v3 recipe (v3-fusion_lightenc_1xb8-1000it-cos_synthrooms-dsr-x8.py)
-# at x16: the same 64 x 64 HR grid patches, per-patch LR-max normalisation,
-# tiling and schedule; only the PIL bicubic degradation and the model's
-# scale factor change. Trained on SynthRooms only; its real-set numbers
+# The fast v3 recipe at x16: the x4 config
+# (v3-fusion_lightenc_1xb8-1000it-cos_synthrooms-dsr-x4.py) with scale
+# factor 16. Trained on SynthRooms only; its real-set numbers
 # (tools/analysis_tools/sim2real.py) are in configs/v3_fusion/README.md,
 # "Sim-to-real".
-_base_ = ['./v3-fusion_lightenc_1xb8-1000it-cos_synthrooms-dsr-x8.py']
+_base_ = ['./v3-fusion_lightenc_1xb8-1000it-cos_synthrooms-dsr-x4.py']
 
 scale_factor = 16
 sample_pipeline = [
