@@ -1,9 +1,9 @@
 # PMBANet x8 on the built-in SynthRooms DSR data (grid 64 x 64 HR patches,
 # each normalised by its LR maximum; whole-image test by tiles with the same
 # rule). The paper's network, loss and optimiser with a small budget: a
-# smoke run on a CPU, not a reproduction. Measured on a 2-core CPU with one
-# thread: ~9.6 s per iteration (35.5 M parameters), i.e. ~50 min for 300
-# iterations; 30 iterations take the loss from 2.76 to 0.27 (README).
+# smoke run on a CPU, not a reproduction (35.5 M parameters; ~2.6 s per
+# iteration with one thread on a 2-core CPU, i.e. ~13 min for 300). The
+# recipe that learns on SynthRooms is the 1200-iteration config beside it.
 _base_ = [
     '../_base_/models/pmbanet.py',
     '../_base_/datasets/synthrooms_dsr_x8.py',
