@@ -4,8 +4,8 @@
 # camera, so every object covers 4x the pixels and a 64 x 64 patch holds a
 # quarter of the scene content, as on the real sets: Middlebury ~370 x 430
 # of a close-up, RGB-D-D 384 x 512 at 0.9-2.5 m). 80 grid patches per
-# frame; validation and test stay at 240 x 320. Effect on the real sets:
-# configs/v3_fusion/README.md, "Sim-to-real".
+# frame; validation and test stay at 240 x 320. Measured: no gain on the
+# real sets (configs/v3_fusion/README.md, "Sim-to-real options").
 _base_ = ['./v3-fusion_lightenc_1xb8-1000it-cos_synthrooms-dsr-x8.py']
 
 train_img_shape = (480, 640)
