@@ -7,11 +7,7 @@ _base_ = ['./v1-joint_pmbanet-cliffnet_x8_1xb8-300it_synthrooms-64x64.py']
 
 max_iters = 800
 model = dict(test_cfg=dict(normalize='minmax'))
-patch_pipeline = [
-    dict(type='NormalizeDepth', mode='minmax', stats_key='lr_depth'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDenseInputs'),
-]
+patch_pipeline = _base_.minmax_patch_pipeline
 train_dataloader = dict(dataset=dict(pipeline=patch_pipeline))
 param_scheduler = [
     dict(

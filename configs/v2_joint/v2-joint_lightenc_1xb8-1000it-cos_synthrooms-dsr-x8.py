@@ -22,11 +22,7 @@ model = dict(
     depth_loss_weights=(0.0125, 0.025, 0.05, 0.05, 0.1),
     test_cfg=dict(normalize='minmax'),
 )
-patch_pipeline = [
-    dict(type='NormalizeDepth', mode='minmax', stats_key='lr_depth'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDenseInputs'),
-]
+patch_pipeline = _base_.minmax_patch_pipeline
 train_dataloader = dict(dataset=dict(pipeline=patch_pipeline))
 param_scheduler = [
     dict(

@@ -34,6 +34,13 @@ patch_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDenseInputs'),
 ]
+# the same with each patch divided by the min and max of its LR depth (the
+# recipes of v2 / v3, PMBANet and v1 use it, with test_cfg normalize='minmax')
+minmax_patch_pipeline = [
+    dict(type='NormalizeDepth', mode='minmax', stats_key='lr_depth'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDenseInputs'),
+]
 test_pipeline = [
     dict(
         type='GenerateLRDepth', scale_factor=scale_factor, method='bicubic_pil'
