@@ -131,6 +131,21 @@ def main(argv=None):
         runner.train()
     except CheckpointMismatchError as err:
         sys.exit(f'ERROR: {err}')
+    finally:
+        close_distributed()
+
+
+def close_distributed():
+    """Shut the process group down before the interpreter exits.
+
+    Left to interpreter shutdown, gloo's worker threads were occasionally
+    destroyed while still joinable and a rank aborted ("terminate called
+    without an active exception", SIGABRT) after training had finished.
+    """
+    import torch.distributed as torch_dist
+
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
 
 
 if __name__ == '__main__':
