@@ -204,6 +204,38 @@ def test_slide_equals_whole_for_a_convolutional_model(normalize, blend):
         assert torch.equal(b.pred_sr_depth.data, c.pred_sr_depth.data)
 
 
+@pytest.mark.parametrize('mode', ['slide', 'whole'])
+def test_minmax_tiles_follow_affine_changes_of_the_depth(mode):
+    # Each tile sees (lr - min) / (max - min) of its own LR depth and its
+    # output is mapped back with the same numbers, so a*d + b in gives
+    # a*pred + b out for any model: the depth range of a test set does
+    # not change what the network sees. Division by the maximum alone
+    # keeps the scale but not the offset.
+    gen = torch.Generator().manual_seed(3)
+    img = torch.rand(1, 3, 16, 24, generator=gen)
+    lr = 0.5 + 4.5 * torch.rand(1, 4, 6, generator=gen)
+    a, b = 3.7, 12.5
+
+    def predict(normalize, depth):
+        cfg = dict(mode=mode, normalize=normalize)
+        if mode == 'slide':
+            cfg.update(patch_size=(8, 12), stride=(4, 4), margin=2)
+        model = ConvSR(scale_factor=4, test_cfg=cfg)
+        with torch.no_grad():
+            out = model.predict(img, [_sample(depth, img_shape=(16, 24))])
+        return out[0].pred_sr_depth.data
+
+    ref = predict('minmax', lr)
+    torch.testing.assert_close(
+        predict('minmax', a * lr + b), a * ref + b, atol=1e-4, rtol=0
+    )
+    by_max = predict('max', lr)
+    torch.testing.assert_close(
+        predict('max', a * lr), a * by_max, atol=1e-4, rtol=0
+    )
+    assert (predict('max', a * lr + b) - (a * by_max + b)).abs().max() > 0.1
+
+
 def test_slide_runs_the_network_on_tile_batch_size_tiles():
     gen = torch.Generator().manual_seed(2)
     img = torch.rand(2, 3, 16, 24, generator=gen)
