@@ -54,7 +54,11 @@ def find_dsr_benchmarks() -> Optional[str]:
 
 
 def write_dsr_benchmark_set(
-    root: str, folder: str, depths: Sequence[np.ndarray], rgb_value=128
+    root: str,
+    folder: str,
+    depths: Sequence[np.ndarray],
+    rgb_value=128,
+    rgbs: Optional[Sequence[np.ndarray]] = None,
 ) -> List[Dict[str, str]]:
     """Write one set in the shipped layout under ``root/folder``.
 
@@ -66,6 +70,8 @@ def write_dsr_benchmark_set(
             millimetres 0..65535 for RGB-D-D (16-bit ``I;16`` PNG).
         rgb_value (int): Grey value of the flat colour images (a flat JPEG
             decodes to exactly this value). Defaults to 128.
+        rgbs (Sequence[np.ndarray], optional): ``H x W x 3`` uint8 colour
+            images to write instead of flat ones, one per map.
 
     Returns:
         list[dict]: ``img_path`` and ``depth_path`` of every pair, in
@@ -80,7 +86,15 @@ def write_dsr_benchmark_set(
     for i, depth in enumerate(depths, start=1):
         depth = np.asarray(depth)
         height, width = depth.shape
-        rgb = np.full((height, width, 3), rgb_value, np.uint8)
+        if rgbs is None:
+            rgb = np.full((height, width, 3), rgb_value, np.uint8)
+        else:
+            rgb = np.asarray(rgbs[i - 1], np.uint8)
+            if rgb.shape != (height, width, 3):
+                raise ValueError(
+                    f'write_dsr_benchmark_set: colour image {i} is '
+                    f'{rgb.shape}, its map is {(height, width)}.'
+                )
         img_path = osp.join(img_dir, img_name.format(i))
         depth_path = osp.join(depth_dir, depth_name.format(i))
         if folder == 'RGBDD':
