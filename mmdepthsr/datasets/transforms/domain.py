@@ -2,7 +2,9 @@
 
 They narrow the gap between SynthRooms (metric z-depth, float, clean) and
 the real guided depth-SR test sets (docs/dataset_prepare.md, "Real DSR
-test sets"): Middlebury and Lu store 8-bit disparity-like maps. The effect
+test sets"): Middlebury and Lu store 8-bit disparity-like maps, and the
+colour guide of Lu and RGB-D-D is registered to the depth only to within a
+few pixels (a rendered guide is exact). The effect
 of each on the real-set RMSE is measured in configs/v3_fusion/README.md,
 "Sim-to-real".
 """
@@ -17,7 +19,7 @@ from mmdepthsr.registry import TRANSFORMS
 from .base import DenseTransform
 from .geometric import sample_name
 
-__all__ = ['RandomDisparityMap']
+__all__ = ['RandomDisparityMap', 'RandomGuideShift']
 
 
 @TRANSFORMS.register_module()
@@ -136,4 +138,103 @@ class RandomDisparityMap(DenseTransform):
             f'high_range={self.high_range}, '
             f'low_fraction={self.low_fraction}, quantize={self.quantize}, '
             f'key={self.key!r})'
+        )
+
+
+def translate_image(img: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Move the content of ``img`` by ``(dy, dx)`` whole pixels.
+
+    ``out[y, x] = img[y - dy, x - dx]``; the uncovered border repeats the
+    nearest edge pixel, so no new values (zeros) appear.
+    """
+    height, width = img.shape[:2]
+    ady, adx = abs(int(dy)), abs(int(dx))
+    pad = ((ady, ady), (adx, adx)) + ((0, 0),) * (img.ndim - 2)
+    padded = np.pad(img, pad, mode='edge')
+    top, left = ady - int(dy), adx - int(dx)
+    return np.ascontiguousarray(
+        padded[top : top + height, left : left + width]
+    )
+
+
+@TRANSFORMS.register_module()
+class RandomGuideShift(DenseTransform):
+    """Misregister the colour guide from the depth by a few pixels, at random.
+
+    A rendered RGB-D frame is registered exactly: every depth edge lies on
+    the colour edge of the same surface, and a guided model learns to put
+    its depth edges where the colour edges are. In real RGB-D pairs the two
+    come from different sensors and the registration is approximate: on Lu
+    and RGB-D-D the colour edges of most frames lie 1-5 pixels away from the
+    depth edges (estimated per frame by the shift that best lines up the
+    two gradient maps; Middlebury's are aligned in 24 of its 30 frames).
+    With probability ``prob`` this step moves the image ``key`` by a
+    whole-pixel offset ``(dy, dx)``, each drawn uniformly from
+    ``[-max_shift, max_shift]``, repeating the edge pixels into the
+    uncovered border; the depth, labels and normals stay where they are, so
+    the model learns to take depth edges from the depth and use the guide
+    where it agrees. Real misregistration varies with the depth (parallax);
+    one global offset per frame is the simplest model of it.
+
+    Run it on the whole frame, before any crop into patches (the border it
+    repeats is then the frame's, not every patch's). Meant for guided-SR
+    training; the monocular branch of a joint model then sees its image
+    offset from the depth target by as much, which is small against the
+    blur of its predictions.
+
+    Required keys: ``key``. Modified key: ``key``. Added key:
+    ``guide_shift`` ((dy, dx) in pixels, (0, 0) when not applied).
+
+    Args:
+        max_shift (int): Largest offset along each axis, in pixels of the
+            image. Defaults to 3.
+        prob (float): Probability of a shift. Defaults to 0.5.
+        key (str): The guide image. Defaults to ``'img'``.
+    """
+
+    training_only = True
+
+    def __init__(
+        self, max_shift: int = 3, prob: float = 0.5, key: str = 'img'
+    ):
+        if int(max_shift) != max_shift or max_shift < 1:
+            raise ValueError(
+                'RandomGuideShift: max_shift must be a positive integer '
+                f'(pixels), got {max_shift!r}.'
+            )
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(
+                f'RandomGuideShift: prob must lie in [0, 1], got {prob}.'
+            )
+        self.max_shift = int(max_shift)
+        self.prob = float(prob)
+        self.key = key
+
+    @cache_randomness
+    def _sample(self):
+        apply = np.random.rand() < self.prob
+        dy, dx = np.random.randint(-self.max_shift, self.max_shift + 1, 2)
+        return apply, int(dy), int(dx)
+
+    def transform(self, results: dict) -> dict:
+        apply, dy, dx = self._sample()
+        if not apply:
+            results['guide_shift'] = (0, 0)
+            return results
+        img = results[self.key]
+        height, width = img.shape[:2]
+        if height <= self.max_shift or width <= self.max_shift:
+            raise ValueError(
+                f'RandomGuideShift: {self.key} of {sample_name(results)} is '
+                f'{height} x {width}, too small for shifts of up to '
+                f'{self.max_shift} pixels.'
+            )
+        results[self.key] = translate_image(img, dy, dx)
+        results['guide_shift'] = (dy, dx)
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f'{type(self).__name__}(max_shift={self.max_shift}, '
+            f'prob={self.prob}, key={self.key!r})'
         )

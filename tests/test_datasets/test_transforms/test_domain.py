@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from mmdepthsr.datasets.transforms import GenerateLRDepth, RandomDisparityMap
+from mmdepthsr.datasets.transforms import (
+    GenerateLRDepth,
+    RandomDisparityMap,
+    RandomGuideShift,
+)
+from mmdepthsr.datasets.transforms.domain import translate_image
 
 
 def _plane_depth():
@@ -71,3 +76,65 @@ def test_disparity_map_probability_and_validation():
     bad[0, 0] = -1.0
     with pytest.raises(ValueError, match='negative'):
         RandomDisparityMap(prob=1.0)(dict(gt_depth=bad, img_path='x.png'))
+
+
+def test_translate_image_moves_content_and_repeats_edges():
+    img = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    out = translate_image(img, 2, -1)
+    assert out.shape == img.shape and out.dtype == img.dtype
+    # out[y, x] = img[y - 2, x + 1] inside
+    np.testing.assert_array_equal(out[2:, :5], img[:3, 1:])
+    # uncovered rows repeat the first row, the last column the last one
+    np.testing.assert_array_equal(out[0, :5], img[0, 1:])
+    np.testing.assert_array_equal(out[1, :5], img[0, 1:])
+    np.testing.assert_array_equal(out[3, 5], img[1, 5])
+    np.testing.assert_array_equal(translate_image(img, 0, 0), img)
+    # a 2-D map moves the same way
+    depth = np.arange(20, dtype=np.float32).reshape(4, 5)
+    np.testing.assert_array_equal(
+        translate_image(depth, -1, 2)[:3, 2:], depth[1:, :3]
+    )
+
+
+def test_guide_shift_moves_the_image_only():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (24, 32, 3)).astype(np.uint8)
+    depth = rng.uniform(1, 5, (24, 32)).astype(np.float32)
+    np.random.seed(0)
+    step = RandomGuideShift(max_shift=3, prob=1.0)
+    shifts = set()
+    for _ in range(60):
+        out = step(dict(img=img.copy(), gt_depth=depth.copy()))
+        dy, dx = out['guide_shift']
+        assert max(abs(dy), abs(dx)) <= 3
+        shifts.add((dy, dx))
+        np.testing.assert_array_equal(out['gt_depth'], depth)
+        np.testing.assert_array_equal(out['img'], translate_image(img, dy, dx))
+    # the offsets cover the square, negative and positive along both axes
+    assert len(shifts) > 25
+    assert {s[0] for s in shifts} == set(range(-3, 4))
+    assert {s[1] for s in shifts} == set(range(-3, 4))
+
+
+def test_guide_shift_probability_and_validation():
+    img = np.zeros((8, 8, 3), np.uint8)
+    np.random.seed(4)
+    step = RandomGuideShift(max_shift=2, prob=0.5)
+    kept = [
+        step(dict(img=img.copy()))['guide_shift'] == (0, 0) for _ in range(200)
+    ]
+    # (0, 0) also comes from an applied shift with chance 1 / 25
+    assert 80 < sum(kept) < 135
+    out = RandomGuideShift(prob=0.0)(dict(img=img.copy()))
+    assert out['guide_shift'] == (0, 0)
+    with pytest.raises(ValueError, match='max_shift'):
+        RandomGuideShift(max_shift=0)
+    with pytest.raises(ValueError, match='max_shift'):
+        RandomGuideShift(max_shift=1.5)
+    with pytest.raises(ValueError, match='prob'):
+        RandomGuideShift(prob=-0.1)
+    with pytest.raises(ValueError, match=r'x\.png.*too small'):
+        RandomGuideShift(max_shift=3, prob=1.0)(
+            dict(img=np.zeros((3, 8, 3), np.uint8), img_path='x.png')
+        )
+    assert RandomGuideShift.training_only
