@@ -3,6 +3,7 @@
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -152,3 +153,24 @@ def test_config_builds_and_steps(config):
             assert torch.isfinite(pred.float()).all(), field
         if 'pred_depth' in preds and not hasattr(model, 'scale_factor'):
             assert (preds['pred_depth'] > 0).all()
+
+
+def test_minmax_patch_pipeline_takes_constant_patches():
+    """A training patch with a constant LR depth (a flat wall after 8-bit
+    disparity quantisation) gets the tile rule, max = min + 1, instead of
+    stopping the run."""
+    from mmdepthsr.registry import TRANSFORMS
+    from mmdepthsr.utils import register_all_modules
+
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'synthrooms_dsr_x8.py')
+    )
+    step = TRANSFORMS.build(cfg.minmax_patch_pipeline[0])
+    lr = np.full((8, 8), 0.8, np.float32)
+    gt = np.full((64, 64), 0.8, np.float32)
+    out = step(dict(lr_depth=lr, gt_depth=gt, img_path='x.png'))
+    np.testing.assert_array_equal(out['lr_depth'], np.zeros((8, 8)))
+    assert (out['depth_norm_min'], out['depth_norm_max']) == pytest.approx(
+        (0.8, 1.8)
+    )

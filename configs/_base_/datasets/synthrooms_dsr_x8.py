@@ -35,9 +35,16 @@ patch_pipeline = [
     dict(type='PackDenseInputs'),
 ]
 # the same with each patch divided by the min and max of its LR depth (the
-# recipes of v2 / v3, PMBANet and v1 use it, with test_cfg normalize='minmax')
+# recipes of v2 / v3, PMBANet and v1 use it, with test_cfg normalize='minmax');
+# a patch whose LR depth is constant (a flat wall after 8-bit disparity
+# quantisation) keeps its metres (max = min + 1), as a test tile would
 minmax_patch_pipeline = [
-    dict(type='NormalizeDepth', mode='minmax', stats_key='lr_depth'),
+    dict(
+        type='NormalizeDepth',
+        mode='minmax',
+        stats_key='lr_depth',
+        degenerate='unit',
+    ),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDenseInputs'),
 ]
