@@ -178,8 +178,14 @@ def test_predict_writes_both(test_cfg):
                 for key, value in model.forward_test(img, tile / peak).items():
                     tiles[key].append(value * peak)
             expected = {k: torch.cat(v, dim=-1)[0] for k, v in tiles.items()}
-    torch.testing.assert_close(result.pred_sr_depth.data, expected['sr'])
-    torch.testing.assert_close(result.pred_depth.data, expected['depth'])
+    # The model runs the two tiles as one batch, the reference one by one:
+    # the convolution kernels chosen per batch size round differently in
+    # float32 (1.6e-5 on values near 4 on some CPUs). A wrong tile rule
+    # would be off by the ratio of the tiles' maxima, orders above this.
+    tol = dict(rtol=1e-5, atol=1e-4)
+    sr, depth = result.pred_sr_depth.data, result.pred_depth.data
+    torch.testing.assert_close(sr, expected['sr'], **tol)
+    torch.testing.assert_close(depth, expected['depth'], **tol)
 
 
 def test_errors():
