@@ -73,6 +73,7 @@ from mmdepthsr.evaluation import collect_protocols
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
     CheckpointMismatchError,
+    close_distributed,
     exit_if_config_missing,
     file_sha256,
     load_config,
@@ -296,6 +297,14 @@ def main(argv=None):
         sys.exit(f'ERROR: {err}')
 
     runner = RUNNERS.build(cfg)
+    try:
+        run_test(runner, cfg, args, notes)
+    finally:
+        close_distributed()
+
+
+def run_test(runner, cfg, args, notes):
+    """Test with a built runner; print and write the results (rank 0)."""
     if args.checkpoint is None:
         try:
             check_parameter_free(runner.model, args.config)

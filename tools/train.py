@@ -25,6 +25,7 @@ from mmdepthsr.engine import (
 from mmdepthsr.registry import RUNNERS
 from mmdepthsr.utils import (
     CheckpointMismatchError,
+    close_distributed,
     exit_if_config_missing,
     load_config,
     register_all_modules,
@@ -133,19 +134,6 @@ def main(argv=None):
         sys.exit(f'ERROR: {err}')
     finally:
         close_distributed()
-
-
-def close_distributed():
-    """Shut the process group down before the interpreter exits.
-
-    Left to interpreter shutdown, gloo's worker threads were occasionally
-    destroyed while still joinable and a rank aborted ("terminate called
-    without an active exception", SIGABRT) after training had finished.
-    """
-    import torch.distributed as torch_dist
-
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ from .checkpoint import (
     trusted_checkpoint_loading,
 )
 from .config import exit_if_config_missing, load_config
-from .dist import init_distributed, setup_distributed
+from .dist import close_distributed, init_distributed, setup_distributed
 from .machine import cpu_model, device_name
 from .setup_env import register_all_modules
 
@@ -27,6 +27,7 @@ __all__ = [
     'strip_checkpoint',
     'torch_load_checkpoint',
     'trusted_checkpoint_loading',
+    'close_distributed',
     'init_distributed',
     'setup_distributed',
     'cpu_model',
