@@ -77,7 +77,7 @@ def _calibrate_batch_norm(model):
 
 def _checkpoint(name, folder, calibrate=False):
     """A checkpoint of the config's model with seeded random weights
-    (and, with ``calibrate``, batch-norm statistics from random images:
+    (and, with ``calibrate``, batch-norm statistics from example images:
     models that take an image only)."""
     torch.manual_seed(0)
     model = _perturb(_model(name))
