@@ -174,3 +174,33 @@ def test_minmax_patch_pipeline_takes_constant_patches():
     assert (out['depth_norm_min'], out['depth_norm_max']) == pytest.approx(
         (0.8, 1.8)
     )
+
+
+REAL_SET_CONFIGS = [p for p in CONFIGS if '_test-' in osp.basename(p)]
+
+
+@pytest.mark.parametrize(
+    'config',
+    REAL_SET_CONFIGS,
+    ids=[osp.basename(p) for p in REAL_SET_CONFIGS],
+)
+def test_real_set_config_tests_its_recipe_at_its_scale(config):
+    """A `<recipe>_test-<set>.py` config keeps the recipe's model (its
+    tiling and normalisation rule) and tests the set its name says under
+    the protocol at the model's own scale factor."""
+    stem, subset = osp.splitext(config)[0].rsplit('_test-', 1)
+    cfg = Config.fromfile(config)
+    recipe = Config.fromfile(stem + '.py')
+    assert cfg.model.to_dict() == recipe.model.to_dict()
+    dataset = cfg.test_dataloader.dataset
+    assert (dataset.type, dataset.subset) == ('DSRBenchmarkDataset', subset)
+    steps = {step.type: step for step in dataset.pipeline}
+    scale = cfg.model.scale_factor
+    assert steps['GenerateLRDepth'].scale_factor == scale
+    assert steps['GenerateLRDepth'].method == 'bicubic_pil'
+    assert steps['CropToMultiple'].divisor == scale
+    unit = 'cm' if subset == 'rgbdd' else 'raw'
+    assert (cfg.test_evaluator.type, cfg.test_evaluator.unit) == (
+        'SRMetric',
+        unit,
+    )

@@ -12,8 +12,9 @@ image, after one warm-up image; data loading not included).
 The model sees its input as its config says: the pipeline records the
 min / max of the HR ground truth (``'hr_minmax'``, the literature's
 setting), which a whole-image model uses; a model with tiled inference and
-a per-tile rule (``test_cfg=dict(mode='slide', normalize='max')``) undoes
-it and normalises every tile by its own LR depth. The results name both.
+a per-tile rule (``test_cfg=dict(mode='slide', normalize='minmax')`` or
+``normalize='max'``) undoes it and normalises every tile by its own LR
+depth. The results name both.
 
 The real sets are for testing only: run this on a checkpoint chosen on the
 training data's validation split, never to choose one.
